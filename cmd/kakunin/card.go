@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/kakunin-dev/kakunin/internal/applicant"
+	"github.com/kakunin-dev/kakunin/internal/card"
+	"github.com/kakunin-dev/kakunin/internal/synth"
+)
+
+// VirtualCardPIN is the signing password of the virtual JPKI card.
+const VirtualCardPIN = "ABC123"
+
+// cardSigner adapts the card client to applicant.Signer.
+type cardSigner struct {
+	c   *card.JPKI
+	pin string
+}
+
+func (s cardSigner) Sign(ctx context.Context, msg []byte) ([]byte, []byte, error) {
+	return s.c.SignMessage(ctx, s.pin, msg)
+}
+
+// virtualJPKICard is a My Number card from the test PKI a kakunin server
+// trusts in test mode (synth.JPKITestSeed).
+func virtualJPKICard(holder int) (*card.VirtualJPKICard, error) {
+	pki, err := synth.NewJPKI(synth.JPKIConfig{Seed: synth.JPKITestSeed})
+	if err != nil {
+		return nil, err
+	}
+	cred, err := pki.Issue(synth.JPKIGood, synth.JPKIHolderFor(synth.JPKITestSeed, holder))
+	if err != nil {
+		return nil, err
+	}
+	return card.NewVirtualJPKICard(card.VirtualJPKIConfig{SigningCert: cred.CertDER, SigningKey: cred.Key,
+		SigningPIN: VirtualCardPIN, CACert: pki.SignRootDER()})
+}
+
+func cardJPKIFace(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, _ := newFlags("card jpki-face", stderr)
+	server := fs.String("server", "http://127.0.0.1:8080", "kakunin server URL")
+	token := fs.String("client-token", "", "the verification's client token (ct_...)")
+	selfiePath := fs.String("selfie", "", "selfie image (required when the verification binds a face)")
+	virtual := fs.Bool("virtual", false, "use a virtual My Number card from the test PKI (test mode only)")
+	pin := fs.String("pin", VirtualCardPIN, "the card's signing password")
+	wait := fs.Duration("wait", time.Minute, "how long to wait for the decision")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *token == "" {
+		return usageErr("--client-token is required")
+	}
+	if !*virtual {
+		return usageErr("no card reader transport in this build (PC/SC is not available; see docs/jpki.md): use --virtual")
+	}
+	var selfie []byte
+	if *selfiePath != "" {
+		b, err := os.ReadFile(*selfiePath)
+		if err != nil {
+			return usageErr("selfie: %v", err)
+		}
+		selfie = b
+	}
+	vc, err := virtualJPKICard(0)
+	if err != nil {
+		return err
+	}
+	step := func(format string, a ...any) { fmt.Fprintf(stderr, "· "+format+"\n", a...) }
+	step("virtual My Number card inserted (test PKI)")
+	c := &applicant.Client{Base: *server, Token: *token}
+	id, err := c.JPKI(ctx, cardSigner{c: card.NewJPKI(vc), pin: *pin}, selfie, nil, step)
+	var ae *applicant.Error
+	if errors.As(err, &ae) && ae.Status < 500 {
+		return exitError{2, err}
+	}
+	if errors.Is(err, card.ErrWrongPIN) || errors.Is(err, card.ErrPINBlocked) {
+		return exitError{2, err}
+	}
+	if err != nil {
+		return err
+	}
+	status, err := c.Wait(ctx, *wait)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(stdout).Encode(map[string]string{"verification_id": id, "status": status})
+}
