@@ -13,8 +13,8 @@ include mk/*.mk
 
 # The SIMD GEMM kernel (simd/archsimd) needs GOEXPERIMENT=simd; the plain-Go
 # kernel builds everywhere and gives the same results within 1e-5.
-build:
-	GOEXPERIMENT=simd $(GO) build -o $(BIN) ./cmd/kakunin
+build: web
+	GOEXPERIMENT=simd $(GO) build -tags '$(JP2_TAGS)' -o $(BIN) ./cmd/kakunin
 
 # Runs kakunin on its embedded default: SQLite and evidence under ./var,
 # listening on 127.0.0.1:8080; the first start creates the "demo" tenant and
@@ -22,18 +22,18 @@ build:
 run: models build
 	./$(BIN) serve
 
-test: tools models lint test-go
+test: tools models web browser-deps lint test-go
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
-	$(GO) vet ./...
-	$(GO) run $(STATICCHECK) ./...
+	$(GO) vet -tags '$(JP2_TAGS)' ./...
+	$(GO) run $(STATICCHECK) -tags '$(JP2_TAGS)' ./...
 
 test-go:
 	@if [ -n "$$KAKUNIN_TEST_POSTGRES" ]; then echo "== PostgreSQL: store, job and API tests also run on $$KAKUNIN_TEST_POSTGRES"; \
 	else echo "== PostgreSQL: KAKUNIN_TEST_POSTGRES not set, store tests run on SQLite only"; fi
-	$(GO) test -count=1 -timeout 20m ./...
-	$(GO) test -count=1 -race -timeout 20m $(RACE_PKGS)
+	$(GO) test -tags '$(JP2_TAGS)' -count=1 -timeout 20m ./...
+	$(GO) test -tags '$(JP2_TAGS)' -count=1 -race -timeout 20m $(RACE_PKGS)
 	@echo "== Face engine golden tests again with the SIMD GEMM kernel:"
 	GOEXPERIMENT=simd $(GO) test -count=1 ./internal/nn/... ./internal/face/...
 	@echo "== Store contract by database:"
@@ -41,9 +41,9 @@ test-go:
 
 # Each fuzz target for 30 seconds.
 fuzz:
-	@for t in $$($(GO) test -list '^Fuzz' ./... 2>/dev/null | grep -E '^(Fuzz|ok)' | awk '/^ok/{pkg=$$2} /^Fuzz/{print pkg":"$$1}'); do \
+	@for t in $$($(GO) test -tags '$(JP2_TAGS)' -list '^Fuzz' ./... 2>/dev/null | grep -E '^(Fuzz|ok)' | awk '/^ok/{pkg=$$2} /^Fuzz/{print pkg":"$$1}'); do \
 	  pkg=$${t%%:*}; fn=$${t##*:}; echo "== $$pkg $$fn"; \
-	  $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime 30s $$pkg || exit 1; done
+	  $(GO) test -tags '$(JP2_TAGS)' -run '^$$' -fuzz "^$$fn$$" -fuzztime 30s -fuzzminimizetime 2s $$pkg || exit 1; done
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/api/...

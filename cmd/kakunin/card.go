@@ -15,7 +15,7 @@ import (
 )
 
 // VirtualCardPIN is the signing password of the virtual JPKI card.
-const VirtualCardPIN = "ABC123"
+const VirtualCardPIN = synth.VirtualJPKICardPIN
 
 // cardSigner adapts the card client to applicant.Signer.
 type cardSigner struct {
@@ -29,18 +29,7 @@ func (s cardSigner) Sign(ctx context.Context, msg []byte) ([]byte, []byte, error
 
 // virtualJPKICard is a My Number card from the test PKI a kakunin server
 // trusts in test mode (synth.JPKITestSeed).
-func virtualJPKICard(holder int) (*card.VirtualJPKICard, error) {
-	pki, err := synth.NewJPKI(synth.JPKIConfig{Seed: synth.JPKITestSeed})
-	if err != nil {
-		return nil, err
-	}
-	cred, err := pki.Issue(synth.JPKIGood, synth.JPKIHolderFor(synth.JPKITestSeed, holder))
-	if err != nil {
-		return nil, err
-	}
-	return card.NewVirtualJPKICard(card.VirtualJPKIConfig{SigningCert: cred.CertDER, SigningKey: cred.Key,
-		SigningPIN: VirtualCardPIN, CACert: pki.SignRootDER()})
-}
+func virtualJPKICard(holder int) (*card.VirtualJPKICard, error) { return synth.VirtualJPKICard(holder) }
 
 func cardJPKIFace(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, _ := newFlags("card jpki-face", stderr)

@@ -35,5 +35,6 @@ func (s *Server) submitChip(w http.ResponseWriter, r *http.Request, p tenant.Pri
 	if v, err = s.Verifications.SubmitChip(r.Context(), v, body, actorOf(p)); err != nil {
 		return err
 	}
+	s.retireHandoff(r, p)
 	return s.respondVerification(w, r, v)
 }

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/kakunin-dev/kakunin/internal/errkind"
@@ -40,6 +39,7 @@ func (s *Server) submitJPKI(w http.ResponseWriter, r *http.Request, p tenant.Pri
 	if v, err = s.Verifications.SubmitJPKI(r.Context(), v, sub, actorOf(p)); err != nil {
 		return err
 	}
+	s.retireHandoff(r, p)
 	return s.respondVerification(w, r, v)
 }
 
@@ -54,19 +54,31 @@ type ClientVerificationJSON struct {
 	MissingEvidence []verification.EvidenceKind `json:"missing_evidence"`
 	ExpiresAt       time.Time                   `json:"expires_at"`
 	RedirectURL     string                      `json:"redirect_url,omitempty"`
+	// FaceBinding is what a JPKI+face signature must cover (jpki with face
+	// only): the hashes of the selfie and frames as the server received them,
+	// so a card client that did not take them can still sign over them.
+	FaceBinding *FaceBindingJSON `json:"face_binding,omitempty"`
+}
+
+// FaceBindingJSON holds the digests of docs/jpki-face.md.
+type FaceBindingJSON struct {
+	SelfieSHA256 string `json:"selfie_sha256"`
+	FramesSHA256 string `json:"frames_sha256"`
+	Selfie       bool   `json:"selfie"` // whether a selfie has arrived
 }
 
 // clientVerification serves GET /v1/client/verification to the holder of a
-// client token.
+// client token (the capture page) or a hand-off token (the card client).
 func (s *Server) clientVerification(w http.ResponseWriter, r *http.Request) {
-	tok := bearer(r)
-	if !strings.HasPrefix(tok, "ct_") {
-		s.writeError(w, r, errkind.New(errkind.ErrUnauthenticated, "client_token_invalid", "send the verification's client token"))
-		return
+	v, _, ok, err := s.clientPrincipal(r, true)
+	if !ok {
+		err = errkind.New(errkind.ErrUnauthenticated, "client_token_invalid", "send the verification's client token")
 	}
-	v, err := s.Verifications.ByClientToken(r.Context(), tok)
 	if err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if !s.allow(w, r, "client:"+v.ID) {
 		return
 	}
 	ev, err := s.Verifications.Evidence(r.Context(), v)
@@ -79,5 +91,24 @@ func (s *Server) clientVerification(w http.ResponseWriter, r *http.Request) {
 	if v.Status.AcceptsInput() {
 		out.MissingEvidence = append(out.MissingEvidence, verification.MissingEvidence(v, ev)...)
 	}
+	if v.Method == verification.MethodJPKI && v.Face {
+		selfie, frames, selfieID, err := s.Verifications.FaceDigests(r.Context(), v)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out.FaceBinding = &FaceBindingJSON{SelfieSHA256: selfie, FramesSHA256: frames, Selfie: selfieID != ""}
+	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// retireHandoff ends a hand-off token's use once its card data is accepted.
+// The data is already stored; a failure here only leaves the token to expire.
+func (s *Server) retireHandoff(r *http.Request, p tenant.Principal) {
+	if p.KeyID != "handoff" {
+		return
+	}
+	if err := s.Verifications.UseHandoff(r.Context(), bearer(r)); err != nil {
+		s.log.Warn("hand-off token not retired", "err", err)
+	}
 }

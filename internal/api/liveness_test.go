@@ -28,6 +28,12 @@ var poseOf = map[liveness.Action]synth.FaceState{
 // liveness challenge → approved. The same clip replayed into another
 // verification is caught.
 func TestICChipApprovedWithLiveness(t *testing.T) {
+	if raceDetector {
+		// Face and liveness inference over 20+ frames takes minutes under
+		// the race detector, beyond the processing job's timeout; the plain
+		// `go test ./...` pass of `make test` runs this test in full.
+		t.Skip("model inference under the race detector: covered by the plain test pass")
+	}
 	livePath, _ := filepath.Abs("../../../shared/data/faces/live/image_T1.jpg")
 	liveJPEG, err := os.ReadFile(livePath)
 	if err != nil {

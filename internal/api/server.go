@@ -60,6 +60,9 @@ type Deps struct {
 	// (0: unlimited); RateBurst the bucket size.
 	RateLimit float64
 	RateBurst int
+	// PublicURL is the base URL clients reach the server at (for hand-off
+	// links); empty: the request's own host.
+	PublicURL string
 }
 
 // Server serves the API.
@@ -120,13 +123,17 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /v1/verifications/{id}", key(s.getVerification))
 	s.mux.Handle("DELETE /v1/verifications/{id}", key(s.redactVerification))
 	s.mux.Handle("POST /v1/verifications/{id}/cancel", key(s.cancelVerification))
-	s.mux.Handle("POST /v1/verifications/{id}/evidence", s.withKeyOrClientToken(s.addEvidence))
-	s.mux.Handle("POST /v1/verifications/{id}/submit", s.withKeyOrClientToken(s.submitVerification))
-	s.mux.Handle("GET /v1/verifications/{id}/challenge", s.withKeyOrClientToken(s.livenessChallenge))
-	s.mux.Handle("POST /v1/verifications/{id}/jpki/nonce", s.withKeyOrClientToken(s.jpkiNonce))
-	s.mux.Handle("POST /v1/verifications/{id}/jpki", s.withKeyOrClientToken(s.submitJPKI))
-	s.mux.Handle("POST /v1/verifications/{id}/chip/challenge", s.withKeyOrClientToken(s.chipChallenge))
-	s.mux.Handle("POST /v1/verifications/{id}/chip", s.withKeyOrClientToken(s.submitChip))
+	client, card := s.withKeyOrClientToken, s.withKeyClientOrHandoff
+	s.mux.Handle("POST /v1/verifications/{id}/evidence", client(s.addEvidence))
+	s.mux.Handle("POST /v1/verifications/{id}/quality", client(s.assessQuality))
+	s.mux.Handle("POST /v1/verifications/{id}/submit", client(s.submitVerification))
+	s.mux.Handle("GET /v1/verifications/{id}/challenge", client(s.livenessChallenge))
+	s.mux.Handle("POST /v1/verifications/{id}/challenge", client(s.livenessChallenge))
+	s.mux.Handle("POST /v1/verifications/{id}/handoff", client(s.createHandoff))
+	s.mux.Handle("POST /v1/verifications/{id}/jpki/nonce", card(s.jpkiNonce))
+	s.mux.Handle("POST /v1/verifications/{id}/jpki", card(s.submitJPKI))
+	s.mux.Handle("POST /v1/verifications/{id}/chip/challenge", card(s.chipChallenge))
+	s.mux.Handle("POST /v1/verifications/{id}/chip", card(s.submitChip))
 	s.mux.Handle("GET /v1/client/verification", http.HandlerFunc(s.clientVerification))
 	s.mux.Handle("GET /v1/verifications/{id}/records", key(s.listRecords))
 	s.mux.Handle("POST /v1/subjects/{ref}/close", key(s.closeSubject))
@@ -244,14 +251,19 @@ func (s *Server) withAPIKey(h handlerFunc) http.Handler {
 // withKeyOrClientToken accepts an API key, or the verification's own client
 // token (the applicant's device) — which grants nothing beyond that one
 // verification.
-func (s *Server) withKeyOrClientToken(h handlerFunc) http.Handler {
+func (s *Server) withKeyOrClientToken(h handlerFunc) http.Handler { return s.withClient(h, false) }
+
+// withKeyClientOrHandoff also admits the card client's hand-off token (card
+// routes only).
+func (s *Server) withKeyClientOrHandoff(h handlerFunc) http.Handler { return s.withClient(h, true) }
+
+func (s *Server) withClient(h handlerFunc, card bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok := bearer(r)
-		if !strings.HasPrefix(tok, "ct_") {
+		v, p, ok, err := s.clientPrincipal(r, card)
+		if !ok {
 			s.withAPIKey(h).ServeHTTP(w, r)
 			return
 		}
-		v, err := s.Verifications.ByClientToken(r.Context(), tok)
 		if err == nil && v.ID != r.PathValue("id") {
 			err = errkind.New(errkind.ErrNotFound, "verification_not_found", "no such verification")
 		}
@@ -262,7 +274,6 @@ func (s *Server) withKeyOrClientToken(h handlerFunc) http.Handler {
 		if !s.allow(w, r, "client:"+v.ID) {
 			return
 		}
-		p := tenant.Principal{TenantID: v.TenantID, Mode: tenant.Mode(v.Mode), KeyID: "client"}
 		if err := h(w, r, p); err != nil {
 			s.writeError(w, r, err)
 		}
@@ -281,8 +292,11 @@ func (s *Server) allow(w http.ResponseWriter, r *http.Request, key string) bool 
 }
 
 func actorOf(p tenant.Principal) verification.Actor {
-	if p.KeyID == "client" {
+	switch p.KeyID {
+	case "client":
 		return "capture_client"
+	case "handoff":
+		return "card_client"
 	}
 	return verification.Actor("api_key:" + p.KeyID)
 }

@@ -399,7 +399,7 @@ func (s *Server) addEvidence(w http.ResponseWriter, r *http.Request, p tenant.Pr
 	if err != nil {
 		return errkind.Wrap(err, errkind.ErrMalformed, "multipart_malformed", "the multipart body could not be read")
 	}
-	var kind, capturedAt, nonce string
+	var kind, capturedAt, nonce, docType string
 	var data []byte
 	for parts := 0; ; parts++ {
 		part, err := mr.NextPart()
@@ -420,15 +420,18 @@ func (s *Server) addEvidence(w http.ResponseWriter, r *http.Request, p tenant.Pr
 				return errkind.New(errkind.ErrMalformed, "multipart_malformed", "the kind field is malformed")
 			}
 			kind = string(b)
-		case "captured_at", "nonce":
+		case "captured_at", "nonce", "document_type":
 			b, err := io.ReadAll(io.LimitReader(part, 129))
 			if err != nil || len(b) > 128 {
 				return errkind.New(errkind.ErrMalformed, "multipart_malformed", "the %s field is malformed", part.FormName())
 			}
-			if part.FormName() == "nonce" {
+			switch part.FormName() {
+			case "nonce":
 				nonce = string(b)
-			} else {
+			case "captured_at":
 				capturedAt = string(b)
+			default:
+				docType = string(b)
 			}
 		case "file":
 			if data, err = upload.ReadLimited(part, s.Limits.MaxBytes); err != nil {
@@ -438,7 +441,7 @@ func (s *Server) addEvidence(w http.ResponseWriter, r *http.Request, p tenant.Pr
 				return err
 			}
 		default:
-			return errkind.New(errkind.ErrMalformed, "multipart_unknown_field", "unknown form field %q (want kind and file)", part.FormName())
+			return errkind.New(errkind.ErrMalformed, "multipart_unknown_field", "unknown form field %q (want kind, file and, for some kinds, captured_at, nonce or document_type)", part.FormName())
 		}
 	}
 	if kind == "" || data == nil {
@@ -451,6 +454,8 @@ func (s *Server) addEvidence(w http.ResponseWriter, r *http.Request, p tenant.Pr
 			return errkind.New(errkind.ErrInvalid, "captured_at_invalid", "a liveness_frame needs captured_at, an RFC 3339 time")
 		}
 		e, err = s.Verifications.AddFrame(r.Context(), v, data, at, nonce, actorOf(p))
+	} else if docType != "" {
+		e, err = s.Verifications.AddDocumentPhoto(r.Context(), v, verification.EvidenceKind(kind), data, docType, actorOf(p))
 	} else {
 		e, err = s.Verifications.AddEvidence(r.Context(), v, verification.EvidenceKind(kind), data, actorOf(p))
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/kakunin-dev/kakunin/internal/api"
 	"github.com/kakunin-dev/kakunin/internal/audit"
 	"github.com/kakunin-dev/kakunin/internal/blob"
+	"github.com/kakunin-dev/kakunin/internal/capture"
 	"github.com/kakunin-dev/kakunin/internal/config"
 	"github.com/kakunin-dev/kakunin/internal/decision"
 	"github.com/kakunin-dev/kakunin/internal/errkind"
@@ -142,7 +143,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		ObserveCheck: func(name string, st verification.CheckStatus, d time.Duration) {
 			a.Metrics.Checks.WithLabelValues(name, string(st)).Observe(d.Seconds())
 		},
-		PublicURL: cfg.PublicURL(), TTL: cfg.Verification.TTL.Std(), Limits: limits,
+		PublicURL: cfg.PublicURL(), TTL: cfg.Verification.TTL.Std(), ChallengeTTL: cfg.Verification.ChallengeTTL.Std(), Limits: limits,
 	})
 	observe := func(kind string, d time.Duration, err error) {
 		outcome := "ok"
@@ -160,7 +161,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	a.API = api.New(api.Deps{
 		Auth: a.Tenants, Verifications: a.Verifications, Webhooks: a.Webhooks, WebhookStore: a.Store,
 		Idempotency: a.Store, Sealer: a.Vault, Limits: limits, Ready: a.Store.Ping, Log: log, Metrics: a.Metrics,
-		RateLimit: cfg.API.RateLimit, RateBurst: cfg.API.RateBurst,
+		RateLimit: cfg.API.RateLimit, RateBurst: cfg.API.RateBurst, PublicURL: cfg.PublicURL(),
 	})
 	return a, nil
 }
@@ -219,12 +220,21 @@ func (a *App) EnsureDemoTenant(ctx context.Context) (string, error) {
 	return secret, err
 }
 
+// Handler is everything the server answers: the capture page under /c/ and
+// the API (with health and metrics) everywhere else.
+func (a *App) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/c/", capture.Handler())
+	mux.Handle("/", a.API.Handler())
+	return mux
+}
+
 // Serve runs the HTTP server and the in-process workers until ctx is done,
 // then shuts down gracefully: in-flight requests finish, running jobs get
 // until the deadline and are otherwise left to be retried.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
-		Handler:           a.API.Handler(),
+		Handler:           a.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		WriteTimeout:      2 * time.Minute,

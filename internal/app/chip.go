@@ -9,6 +9,7 @@ import (
 
 	"github.com/kakunin-dev/kakunin/internal/chip"
 	"github.com/kakunin-dev/kakunin/internal/config"
+	"github.com/kakunin-dev/kakunin/internal/jp2"
 	"github.com/kakunin-dev/kakunin/internal/synth"
 	"github.com/kakunin-dev/kakunin/internal/verification"
 )
@@ -58,6 +59,11 @@ func chipDeps(cfg config.Config, nonces verification.NonceStore) (*verification.
 		}
 		test.ResidenceCardRoots = append(append([]*x509.Certificate(nil), live.ResidenceCardRoots...), cards.ResidenceCardRoot())
 	}
+	// JPEG 2000 photos decode only in a build with OpenJPEG (-tags openjpeg).
+	var j2k chip.JPEG2000Decoder
+	if jp2.Available() {
+		j2k = jp2.Decode
+	}
 	return &verification.ChipDeps{
 		Options: func(mode string) chip.Options {
 			if mode == "test" {
@@ -65,6 +71,6 @@ func chipDeps(cfg config.Config, nonces verification.NonceStore) (*verification.
 			}
 			return live
 		},
-		Nonces: nonces, TTL: 10 * time.Minute,
+		Nonces: nonces, TTL: 10 * time.Minute, JPEG2000: j2k,
 	}, nil
 }

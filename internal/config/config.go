@@ -130,6 +130,9 @@ type API struct {
 type Verification struct {
 	// TTL is how long a verification accepts input before it expires.
 	TTL Duration `toml:"ttl"`
+	// ChallengeTTL is how long the person has to answer a liveness
+	// challenge once it is issued.
+	ChallengeTTL Duration `toml:"challenge_ttl"`
 }
 
 // Log configures logging.
@@ -173,7 +176,7 @@ func Default() Config {
 		Webhooks:     Webhooks{Timeout: Duration(10 * time.Second)},
 		Uploads:      Uploads{MaxBytes: 15 << 20, MaxPixels: 40_000_000},
 		API:          API{RateLimit: 100, RateBurst: 200},
-		Verification: Verification{TTL: Duration(24 * time.Hour)},
+		Verification: Verification{TTL: Duration(24 * time.Hour), ChallengeTTL: Duration(time.Minute)},
 		JPKI:         JPKI{TestPKI: true, NonceTTL: Duration(10 * time.Minute)},
 		Chip:         Chip{TestPKI: true},
 		Log:          Log{Format: "text", Level: "info"},
@@ -236,6 +239,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Verification.TTL.Std() < time.Minute {
 		errs = append(errs, errors.New("verification.ttl must be at least 1m"))
+	}
+	if d := c.Verification.ChallengeTTL.Std(); d < 30*time.Second || d > time.Hour {
+		errs = append(errs, errors.New("verification.challenge_ttl must be between 30s and 1h"))
 	}
 	if r := c.JPKI.Revocation; r != "" && !strings.HasPrefix(r, "crl:") && !strings.HasPrefix(r, "ocsp:") && !strings.HasPrefix(r, "platform:") {
 		errs = append(errs, fmt.Errorf("jpki.revocation must be crl:URL, ocsp:URL or platform:URL"))

@@ -9,7 +9,14 @@ type grey struct {
 	w, h         int
 	sum          uint64 // luma summed over every source pixel
 	bright, dark int64  // source pixels at or beyond the clipping levels
+	// tileBright and tileCount count clipped-white and all source pixels
+	// in each cell of a glareGrid×glareGrid partition: a glare spot is
+	// local, so the whole-image fraction hides it.
+	tileBright, tileCount [glareGrid * glareGrid]int64
 }
+
+// glareGrid is how many tiles across and down glare is measured in.
+const glareGrid = 4
 
 // analyse reads every pixel of img exactly once. Each source pixel adds its
 // luma to one cell of the downscaled grid (a box filter, which averages out
@@ -43,9 +50,15 @@ func analyse(img image.Image) grey {
 		cy := y * dh / sh
 		ycount[cy]++
 		cells := acc[cy*dw : (cy+1)*dw]
+		ty := y * glareGrid / sh * glareGrid
 		for x, l := range row {
 			cells[xcell[x]] += uint32(l)
 			hist[l]++
+			t := ty + x*glareGrid/sw
+			g.tileCount[t]++
+			if l >= overexposedLuma {
+				g.tileBright[t]++
+			}
 		}
 	}
 	for l, n := range hist {

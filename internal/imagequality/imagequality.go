@@ -13,6 +13,7 @@ const (
 	ReasonBlurry           = "blurry"
 	ReasonOverexposed      = "overexposed"
 	ReasonUnderexposed     = "underexposed"
+	ReasonGlare            = "glare"
 )
 
 // AnalysisSide is the longer side, in pixels, of the grey copy that
@@ -42,6 +43,10 @@ type Thresholds struct {
 	// MinMeanLuma and MaxMeanLuma bound the average luma (0..255); a photo
 	// outside them is underexposed or overexposed as a whole.
 	MinMeanLuma, MaxMeanLuma float64
+	// MaxGlare is the largest fraction (0..1) of clipped-white pixels
+	// allowed in any one tile of a 4×4 grid: a reflection on a card's
+	// laminate is a local spot that the whole-image fraction misses.
+	MaxGlare float64
 }
 
 // DefaultThresholds are calibrated on the 53 real face photos in the shared
@@ -77,6 +82,17 @@ func DefaultThresholds() Thresholds {
 	}
 }
 
+// DocumentThresholds are for photos of identity documents, where text must
+// stay legible: a larger minimum size than a selfie's, and glare (a local
+// reflection on the laminate, which hides a field or the photo) refused.
+// The glare limit is a starting value, not calibrated on real captures.
+func DocumentThresholds() Thresholds {
+	t := DefaultThresholds()
+	t.MinWidth, t.MinHeight = 800, 500
+	t.MaxGlare = 0.25
+	return t
+}
+
 // Report is what Assess found.
 type Report struct {
 	Width, Height int
@@ -88,6 +104,9 @@ type Report struct {
 	// Overexposed and Underexposed are the fractions of pixels with luma
 	// >= 250 and <= 5.
 	Overexposed, Underexposed float64
+	// Glare is the largest fraction of clipped-white pixels in one tile of
+	// a 4×4 grid.
+	Glare float64
 	// Score is 0..1: the weakest of the per-criterion scores. Each of those
 	// rises monotonically with quality, is 0.5 exactly at its threshold, and
 	// is 1 with a comfortable margin: twice the minimum size, sharpness or
@@ -112,6 +131,11 @@ func Assess(img image.Image, t Thresholds) Report {
 		r.Overexposed = float64(g.bright) / n
 		r.Underexposed = float64(g.dark) / n
 	}
+	for i, c := range g.tileCount {
+		if c > 0 {
+			r.Glare = max(r.Glare, float64(g.tileBright[i])/float64(c))
+		}
+	}
 
 	long, short := max(r.Width, r.Height), min(r.Width, r.Height)
 	minLong, minShort := max(t.MinWidth, t.MinHeight), min(t.MinWidth, t.MinHeight)
@@ -124,6 +148,7 @@ func Assess(img image.Image, t Thresholds) Report {
 		over = min(over, atLeast(255-r.MeanLuma, 255-t.MaxMeanLuma))
 	}
 	under = min(under, atLeast(r.MeanLuma, t.MinMeanLuma))
+	glare := atMost(r.Glare, t.MaxGlare)
 
 	// A criterion fails strictly below its 0.5 mark, i.e. strictly beyond
 	// its threshold, so a photo exactly at a threshold passes.
@@ -135,12 +160,13 @@ func Assess(img image.Image, t Thresholds) Report {
 		{sharpness, ReasonBlurry},
 		{over, ReasonOverexposed},
 		{under, ReasonUnderexposed},
+		{glare, ReasonGlare},
 	} {
 		if c.score < 0.5 {
 			r.Reasons = append(r.Reasons, c.reason)
 		}
 	}
-	r.Score = min(resolution, sharpness, over, under)
+	r.Score = min(resolution, sharpness, over, under, glare)
 	r.Pass = len(r.Reasons) == 0
 	return r
 }

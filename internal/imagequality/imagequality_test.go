@@ -205,3 +205,34 @@ func BenchmarkAssess(b *testing.B) {
 		})
 	}
 }
+
+func TestGlareIsLocal(t *testing.T) {
+	// A sharp 1280x800 card photo with a white reflection covering half of
+	// one 320x200 tile: 2.5% of the whole image, so only the tile shows it.
+	spot := func(side int) *image.Gray {
+		img := checkerboard(1280, 800, 8, 60, 180)
+		draw.Draw(img, image.Rect(20, 20, 20+side, 20+side), image.NewUniform(color.Gray{Y: 255}), image.Point{}, draw.Src)
+		return img
+	}
+	for name, tc := range map[string]struct {
+		side      int
+		wantGlare bool
+	}{
+		"no spot":               {0, false},
+		"small spot (6% tile)":  {62, false},
+		"large spot (50% tile)": {179, true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := Assess(spot(tc.side), DocumentThresholds())
+			if got := slices.Contains(r.Reasons, ReasonGlare); got != tc.wantGlare {
+				t.Errorf("glare %.3f, reasons %v; want glare reason %v", r.Glare, r.Reasons, tc.wantGlare)
+			}
+			if slices.Contains(r.Reasons, ReasonOverexposed) {
+				t.Errorf("reasons %v: a local spot is not whole-image overexposure", r.Reasons)
+			}
+			if d := Assess(spot(tc.side), DefaultThresholds()); slices.Contains(d.Reasons, ReasonGlare) {
+				t.Errorf("default thresholds do not judge glare; got %v", d.Reasons)
+			}
+		})
+	}
+}

@@ -20,6 +20,10 @@ type ChipDeps struct {
 	Options func(mode string) chip.Options
 	Nonces  NonceStore
 	TTL     time.Duration
+	// JPEG2000 decodes JPEG 2000 chip photos (licences, My Number cards,
+	// some passports). With nil such a photo is recorded as
+	// "undecodable_jpeg2000" and the face match fails chip_photo_missing.
+	JPEG2000 chip.JPEG2000Decoder
 }
 
 // ChipChallenge is the random challenge the chip must sign (active
@@ -102,7 +106,7 @@ func (s *Service) SubmitChip(ctx context.Context, v *Verification, data []byte, 
 	}
 	photo := ""
 	if res.Face != nil {
-		img, derr := chip.DecodeImage(res.Face, nil)
+		img, derr := chip.DecodeImage(res.Face, s.d.Chip.JPEG2000)
 		if derr != nil {
 			photo = "undecodable_" + string(res.Face.Format)
 		} else {

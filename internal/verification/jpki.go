@@ -129,29 +129,16 @@ func (s *Service) SubmitJPKI(ctx context.Context, v *Verification, sub JPKISubmi
 		(len(sub.Signature) > 0 && len(sub.Certificate) == 0) {
 		return nil, invalid("jpki_submission_invalid", "send payload and either certificate+signature or cms")
 	}
-	evidence, err := s.d.Store.ListEvidence(ctx, v.TenantID, v.ID)
+	selfieSum, framesSum, selfieID, err := s.FaceDigests(ctx, v)
 	if err != nil {
 		return nil, err
 	}
-	expect := jpki.FaceExpectation{VerificationID: v.ID, Origin: s.Origin(), SelfieSHA256: emptySHA256}
-	var selfie *Evidence
-	var frameDigests []byte
-	for _, e := range evidence {
-		switch e.Kind {
-		case KindSelfie:
-			selfie = e // the latest selfie is the one bound
-		case KindLivenessFrame:
-			d, _ := hex.DecodeString(e.ReceivedSHA256)
-			frameDigests = append(frameDigests, d...)
-		}
-	}
-	fd := sha256.Sum256(frameDigests)
-	expect.FramesSHA256 = hex.EncodeToString(fd[:])
+	expect := jpki.FaceExpectation{VerificationID: v.ID, Origin: s.Origin(), SelfieSHA256: emptySHA256, FramesSHA256: framesSum}
 	if v.Face {
-		if selfie == nil {
+		if selfieID == "" {
 			return nil, errkind.New(errkind.ErrConflict, "evidence_missing", "missing evidence: selfie (upload it before signing)")
 		}
-		expect.SelfieSHA256 = selfie.ReceivedSHA256
+		expect.SelfieSHA256 = selfieSum
 	}
 	opts := s.d.JPKI.Options(v.Mode)
 	opts.CurrentTime = s.d.Now()
@@ -185,7 +172,7 @@ func (s *Service) SubmitJPKI(ctx context.Context, v *Verification, sub JPKISubmi
 	}
 	faceRef := ""
 	if v.Face {
-		faceRef = selfie.ID
+		faceRef = selfieID
 	}
 	err = s.setIdentity(ctx, v, "jpki", idn, result, actor, "jpki.verified", faceRef)
 	return v, err

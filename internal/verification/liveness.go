@@ -9,14 +9,30 @@ import (
 	"github.com/kakunin-dev/kakunin/internal/liveness"
 )
 
-// IssueLivenessChallenge issues the active liveness challenge: three random
-// actions, a nonce every frame must carry, and a deadline. A new challenge
-// replaces the previous one.
-func (s *Service) IssueLivenessChallenge(ctx context.Context, v *Verification) (*liveness.Challenge, error) {
+// challengeReuseMargin is the least time a current challenge must have left
+// to be handed out again instead of a new one.
+const challengeReuseMargin = 30 * time.Second
+
+// LivenessChallenge returns the active liveness challenge: three random
+// actions, a nonce every frame must carry, and a deadline. Unless renew is
+// set, a challenge that still has challengeReuseMargin to run is returned
+// again (a page reload does not change the actions under the person's
+// eyes); otherwise a new one replaces it.
+func (s *Service) LivenessChallenge(ctx context.Context, v *Verification, renew bool) (*liveness.Challenge, error) {
 	if !v.Status.AcceptsInput() {
 		return nil, errkind.New(errkind.ErrConflict, "not_accepting_input", "a verification in status %q accepts no evidence", v.Status)
 	}
-	ch, err := liveness.NewChallenge(nil, s.d.Now().UTC(), liveness.DefaultChallengeTTL)
+	now := s.d.Now().UTC()
+	if !renew {
+		if cur, ok := currentChallenge(v); ok && cur.Deadline.Sub(now) >= challengeReuseMargin && !cur.IssuedAt.After(now) {
+			return &cur, nil
+		}
+	}
+	ttl := s.d.ChallengeTTL
+	if ttl <= 0 {
+		ttl = liveness.DefaultChallengeTTL
+	}
+	ch, err := liveness.NewChallenge(nil, now, ttl)
 	if err != nil {
 		return nil, err
 	}
@@ -67,13 +83,8 @@ func (LivenessCheck) Applies(v *Verification) bool { return v.Face }
 // Run implements Check.
 func (c LivenessCheck) Run(ctx context.Context, in *Input) CheckResult {
 	v := in.Verification
-	lr, _ := v.MethodResult["liveness"].(map[string]any)
-	var ch liveness.Challenge
-	if raw, ok := lr["challenge"]; ok {
-		b, _ := json.Marshal(raw)
-		_ = json.Unmarshal(b, &ch)
-	}
-	if ch.Validate() != nil {
+	ch, ok := currentChallenge(v)
+	if !ok {
 		return CheckResult{Status: CheckFailed, Reasons: []string{"liveness_challenge_missing"}}
 	}
 	cin := liveness.CheckInput{VerificationID: v.ID, Challenge: ch, Seen: c.Seen}
@@ -113,4 +124,19 @@ func (c LivenessCheck) Run(ctx context.Context, in *Input) CheckResult {
 		out.Status = CheckFailed
 	}
 	return out
+}
+
+// currentChallenge reads the verification's stored challenge.
+func currentChallenge(v *Verification) (liveness.Challenge, bool) {
+	var ch liveness.Challenge
+	lr, _ := v.MethodResult["liveness"].(map[string]any)
+	raw, ok := lr["challenge"]
+	if !ok {
+		return ch, false
+	}
+	b, _ := json.Marshal(raw)
+	if json.Unmarshal(b, &ch) != nil || ch.Validate() != nil {
+		return ch, false
+	}
+	return ch, true
 }

@@ -33,6 +33,9 @@ type Store interface {
 	InsertEvidence(ctx context.Context, e *Evidence) error
 	ListEvidence(ctx context.Context, tenantID, verificationID string) ([]*Evidence, error)
 	MarkEvidenceDeleted(ctx context.Context, tenantID, verificationID string, at time.Time) error
+	PutHandoff(ctx context.Context, h Handoff) error
+	HandoffByHash(ctx context.Context, hash string) (*Handoff, error)
+	UseHandoff(ctx context.Context, hash string, now time.Time) error
 }
 
 // Sealer encrypts personal data and evidence with the tenant's key.
@@ -99,6 +102,9 @@ type Deps struct {
 	ObserveCheck func(name string, status CheckStatus, d time.Duration)
 	PublicURL    string
 	TTL          time.Duration
+	// ChallengeTTL is how long a liveness challenge may be answered
+	// (0: liveness.DefaultChallengeTTL).
+	ChallengeTTL time.Duration
 	Limits       upload.Limits
 	Now          func() time.Time
 }
@@ -385,6 +391,27 @@ func (s *Service) AddEvidence(ctx context.Context, v *Verification, kind Evidenc
 		return nil, invalid("evidence_kind_invalid", "unknown evidence kind %q", kind)
 	}
 	return s.addEvidence(ctx, v, kind, data, actor, nil)
+}
+
+// documentTypeRE is the shape of a document type code (internal/document
+// holds the registry of codes).
+var documentTypeRE = regexp.MustCompile(`^[a-z][a-z_]{1,63}$`)
+
+// AddDocumentPhoto stores a photo of an identity document with the type the
+// person said it is (empty: not said).
+func (s *Service) AddDocumentPhoto(ctx context.Context, v *Verification, kind EvidenceKind, data []byte, documentType string, actor Actor) (*Evidence, error) {
+	switch kind {
+	case KindDocumentFront, KindDocumentBack, KindDocumentThickness:
+	default:
+		return nil, invalid("document_type_unexpected", "document_type goes with document photos only, not %q", kind)
+	}
+	if documentType == "" {
+		return s.addEvidence(ctx, v, kind, data, actor, nil)
+	}
+	if !documentTypeRE.MatchString(documentType) {
+		return nil, invalid("document_type_invalid", "document_type must be a document type code such as drivers_license")
+	}
+	return s.addEvidence(ctx, v, kind, data, actor, map[string]string{"document_type": documentType})
 }
 
 func (s *Service) addEvidence(ctx context.Context, v *Verification, kind EvidenceKind, data []byte, actor Actor, meta map[string]string) (*Evidence, error) {

@@ -1,0 +1,27 @@
+# The capture page (issue 7): web/capture is built with npm (esbuild, and
+# face-api for in-browser face detection) into internal/capture/dist, which
+# the binary embeds. `make web` rebuilds only when a source changed.
+# Browser tests need Debian's Chromium: `make browser-deps` installs it.
+
+WEB_DIR := web/capture
+WEB_NPM := $(WEB_DIR)/node_modules/.package-lock.json
+WEB_OUT := internal/capture/dist/index.html
+WEB_SRC := $(wildcard $(WEB_DIR)/src/*) $(WEB_DIR)/index.html $(WEB_DIR)/build.mjs
+
+.PHONY: web browser-deps
+
+web: $(WEB_OUT)
+
+$(WEB_NPM): $(WEB_DIR)/package.json $(WEB_DIR)/package-lock.json
+	cd $(WEB_DIR) && npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+$(WEB_OUT): $(WEB_NPM) $(WEB_SRC)
+	cd $(WEB_DIR) && node build.mjs
+
+# Chromium and ChromeDriver from Debian for the browser tests; without root
+# the tests skip (and fail in CI, where CI is set).
+browser-deps:
+	@if command -v chromium >/dev/null 2>&1; then echo "browser-deps: $$(chromium --version 2>/dev/null)"; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	else echo "browser-deps: Chromium missing; run 'sudo apt-get install chromium chromium-driver' for the browser tests"; fi
