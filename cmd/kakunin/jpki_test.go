@@ -105,6 +105,30 @@ func TestJPKIVirtualCardEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("card link from the capture page", func(t *testing.T) {
+		id, token := create(false)
+		var ho struct{ Link string }
+		req, _ := http.NewRequest(http.MethodPost, srv.addr+"/v1/verifications/"+id+"/handoff", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = json.NewDecoder(res.Body).Decode(&ho)
+		res.Body.Close()
+		out, stderr, code := cli(t, env, "card", "jpki-face", "--link", ho.Link, "--virtual")
+		if code != 0 || !strings.Contains(out, `"status":"signed"`) {
+			t.Fatalf("card jpki-face --link: exit %d %s\n%s", code, out, stderr)
+		}
+		// One time: a second use of the same link is refused.
+		if _, stderr, code := cli(t, env, "card", "jpki-face", "--link", ho.Link, "--virtual"); code != 2 || !strings.Contains(stderr, "handoff_token_used") {
+			t.Errorf("second use: exit %d %s; want 2 and handoff_token_used", code, stderr)
+		}
+		if _, _, code := cli(t, env, "card", "jpki-face", "--link", "https://example.com/", "--virtual"); code != 2 {
+			t.Errorf("a link that is not a card link: exit %d; want 2", code)
+		}
+	})
+
 	t.Run("wrong PIN", func(t *testing.T) {
 		_, token := create(false)
 		_, stderr, code := cli(t, env, "card", "jpki-face", "--server", srv.addr, "--client-token", token, "--virtual", "--pin", "WRONG1")

@@ -43,10 +43,15 @@ Commands:
   jpki recheck                   re-check the certificates behind approved JPKI verifications (現況確認)
   card jpki-face --client-token ct_... [--server URL] [--selfie IMG] --virtual
                                  the applicant's card client: sign with the My Number card and submit
+  card jpki-face --link 'kakunin-card://v1/handoff?...' --virtual
+                                 the card client after the capture page's QR code: sign over what
+                                 the page sent (the page then submits)
   card read --type T --virtual [--challenge B64] [--face IMG]
                                  read an ID chip (passport, residence_card, drivers_license,
                                  my_number_card) into a bundle and print it
   demo                           run one verification of each method end to end (in-process server)
+  synth documents --out DIR [--n N] [--seed S] [--faces DIR] [--types a,b]
+                                 render synthetic ID document specimens with ground truth JSON
   face compare A B               compare the faces in two images: {score, match, threshold, far_target}
   face inspect IMG               faces, boxes, quality, age and gender
   eval faces DIR --out OUT       score all pairs of DIR/<identity>/ images: report.json, det.png
@@ -349,6 +354,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return faceCommand(ctx, cmd, rest, stdout, stderr)
 	case "demo":
 		return runDemo(ctx, rest, stdout, stderr)
+	case "synth":
+		return synthExit(runSynth(rest, stdout, stderr))
 	case "card jpki-face":
 		return cardJPKIFace(ctx, rest, stdout, stderr)
 	case "card read":

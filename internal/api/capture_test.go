@@ -25,7 +25,7 @@ func TestHandoff(t *testing.T) {
 		}
 		r.json(t, &ho)
 		u, err := url.Parse(ho.Link)
-		if err != nil || u.Scheme != "kakunin-card" || u.Query().Get("token") != ho.Token || u.Query().Get("server") != e.app.Cfg.PublicURL() {
+		if err != nil || u.Scheme != "kakunin-card" || u.Query().Get("token") != ho.Token || u.Query().Get("server") != e.srv.URL {
 			t.Errorf("link %q: want kakunin-card://v1/handoff with the token and this server", ho.Link)
 		}
 		if !strings.HasPrefix(ho.QR, "data:image/png;base64,") || !strings.HasPrefix(ho.Token, "ht_") {

@@ -41,7 +41,7 @@ type env struct {
 	dataDir  string
 }
 
-func newEnv(t testing.TB, dbURL string) *env {
+func newEnv(t testing.TB, dbURL string, configure ...func(*config.Config)) *env {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cfg := config.Default()
@@ -52,6 +52,9 @@ func newEnv(t testing.TB, dbURL string) *env {
 	_, file, _, _ := runtime.Caller(0)
 	cfg.ModelsDir = filepath.Join(filepath.Dir(file), "..", "..", "models")
 	cfg.Jobs.PollInterval = config.Duration(20 * time.Millisecond)
+	for _, f := range configure {
+		f(&cfg)
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a, err := app.Open(ctx, cfg, log, app.Options{Migrate: true, Workers: cfg.Jobs.Workers, CreateMasterKey: true})
 	if err != nil {

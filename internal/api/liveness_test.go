@@ -79,7 +79,7 @@ func TestICChipApprovedWithLiveness(t *testing.T) {
 	poseChallenge := func(id string) liveness.Challenge {
 		for i := 0; i < 300; i++ {
 			var ch liveness.Challenge
-			r := e.do(http.MethodGet, "/v1/verifications/"+id+"/challenge", e.keyA, nil, "")
+			r := e.do(http.MethodPost, "/v1/verifications/"+id+"/challenge", e.keyA, nil, "")
 			if r.Status != 200 {
 				t.Fatalf("challenge: %d %s", r.Status, r.Body)
 			}

@@ -52,6 +52,8 @@ type App struct {
 	API           *api.Server
 	// Faces is the face engine; nil when the models are not installed.
 	Faces *face.Engine
+
+	frames *framePrep // background analysis of uploaded liveness frames
 	// TestPKI is the synthetic JPKI test PKI test mode trusts (nil if off).
 	TestPKI *synth.JPKI
 }
@@ -129,6 +131,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		if lerr := errors.Join(an.Open(ctx), cerr); lerr != nil {
 			log.Warn("liveness analyzer unavailable: liveness will be recorded as unavailable", "error", lerr.Error())
 		} else {
+			an.Cache = liveness.NewObservationCache(4096)
+			a.frames = newFramePrep(an)
 			checks = append(checks, verification.LivenessCheck{Analyzer: an, Calibration: cal, Seen: a.Store})
 		}
 	}
@@ -144,6 +148,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 			a.Metrics.Checks.WithLabelValues(name, string(st)).Observe(d.Seconds())
 		},
 		PublicURL: cfg.PublicURL(), TTL: cfg.Verification.TTL.Std(), ChallengeTTL: cfg.Verification.ChallengeTTL.Std(), Limits: limits,
+		FrameStored: a.frameStored,
 	})
 	observe := func(kind string, d time.Duration, err error) {
 		outcome := "ok"
@@ -161,7 +166,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	a.API = api.New(api.Deps{
 		Auth: a.Tenants, Verifications: a.Verifications, Webhooks: a.Webhooks, WebhookStore: a.Store,
 		Idempotency: a.Store, Sealer: a.Vault, Limits: limits, Ready: a.Store.Ping, Log: log, Metrics: a.Metrics,
-		RateLimit: cfg.API.RateLimit, RateBurst: cfg.API.RateBurst, PublicURL: cfg.PublicURL(),
+		RateLimit: cfg.API.RateLimit, RateBurst: cfg.API.RateBurst, PublicURL: cfg.BaseURL,
 	})
 	return a, nil
 }
@@ -220,6 +225,13 @@ func (a *App) EnsureDemoTenant(ctx context.Context) (string, error) {
 	return secret, err
 }
 
+// frameStored hands an uploaded liveness frame to the background analysis.
+func (a *App) frameStored(b []byte) {
+	if a.frames != nil {
+		a.frames.add(b)
+	}
+}
+
 // Handler is everything the server answers: the capture page under /c/ and
 // the API (with health and metrics) everywhere else.
 func (a *App) Handler() http.Handler {
@@ -274,6 +286,9 @@ func (a *App) Work(ctx context.Context) error {
 
 // Close releases the database.
 func (a *App) Close() {
+	if a.frames != nil {
+		a.frames.close()
+	}
 	if a.Faces != nil {
 		_ = a.Faces.Close()
 	}

@@ -16,7 +16,6 @@ import (
 	"image/jpeg"
 	"io"
 	"log/slog"
-	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -38,7 +37,7 @@ import (
 	"github.com/kakunin-dev/kakunin/internal/capture"
 	"github.com/kakunin-dev/kakunin/internal/card"
 	"github.com/kakunin-dev/kakunin/internal/config"
-	"github.com/kakunin-dev/kakunin/internal/face"
+	"github.com/kakunin-dev/kakunin/internal/facetest"
 	"github.com/kakunin-dev/kakunin/internal/liveness"
 	"github.com/kakunin-dev/kakunin/internal/synth"
 	"github.com/kakunin-dev/kakunin/internal/tenant"
@@ -147,7 +146,7 @@ func (s *server) poseChallenge(t *testing.T, id string) liveness.Challenge {
 	for range 300 {
 		var ch liveness.Challenge
 		s.call(t, http.MethodPost, "/v1/verifications/"+id+"/challenge", nil, &ch)
-		if !slices.ContainsFunc(ch.Actions, func(a liveness.Action) bool { _, ok := poses[a]; return !ok }) {
+		if facetest.PoseOnly(ch) {
 			return ch
 		}
 	}
@@ -155,133 +154,24 @@ func (s *server) poseChallenge(t *testing.T, id string) liveness.Challenge {
 	return liveness.Challenge{}
 }
 
-var poses = map[liveness.Action]synth.FaceState{
-	liveness.TurnLeft: {Yaw: 22}, liveness.TurnRight: {Yaw: -22}, liveness.LookUp: {Pitch: -25}, liveness.LookDown: {Pitch: 22},
-}
-
-// video renders the y4m the fake camera plays: a second of looking ahead,
-// then each action (in, hold, out, rest), with one blink after the first,
-// then looking ahead. At 15 fps it lines up with the page's schedule
-// (1 s neutral, then 1.7 s per action).
+// video renders the y4m the fake camera plays (facetest.Schedule at 15 fps,
+// which lines up with the page's 1 s + 1.7 s per action), plus three
+// seconds looking ahead.
 func (s *server) video(t *testing.T, actions []liveness.Action) string {
 	t.Helper()
-	src, lm := sampleFace(t, s.app.Faces)
-	const fps = 15
-	var states []synth.FaceState
-	hold := func(st synth.FaceState, n int) {
-		for range n {
-			states = append(states, st)
-		}
-	}
-	move := func(from, to synth.FaceState, n int) {
-		for i := 1; i <= n; i++ {
-			states = append(states, from.Lerp(to, float64(i)/float64(n)))
-		}
-	}
-	neutral := synth.FaceState{}
-	hold(neutral, fps)
-	for i, a := range actions {
-		p := poses[a]
-		move(neutral, p, 6)
-		hold(p, 8)
-		move(p, neutral, 6)
-		if i == 0 {
-			hold(neutral, 2)
-			hold(synth.FaceState{EyesClosed: 1}, 2)
-			hold(neutral, 2)
-		} else {
-			hold(neutral, 6)
-		}
-	}
-	hold(neutral, 3*fps)
-	gain := exposure(frame640(src, lm, 1))
-	frames := make([]*image.RGBA, len(states))
-	for i, st := range states {
-		frames[i] = frame640(synth.WarpFace(src, lm, st), lm, gain)
-	}
+	f, err := facetest.Frontal(context.Background(), s.app.Faces, filepath.Join(repoRoot(), "models"))
+	need(t, err == nil, fmt.Sprintf("sample face: %v", err))
+	frames := f.Frames(facetest.Schedule(actions, 15, 3))
 	path := filepath.Join(t.TempDir(), "camera.y4m")
-	f, err := os.Create(path)
+	out, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	if err := synth.WriteY4M(f, frames, fps, 3, 1); err != nil {
+	defer out.Close()
+	if err := synth.WriteY4M(out, frames, 15, 3, 1); err != nil {
 		t.Fatal(err)
 	}
 	return path
-}
-
-// sampleFace is the most frontal face among the MIT-licensed sample photos
-// `make models` installs (group photos: the crop in frame640 isolates it),
-// with its landmarks.
-func sampleFace(t *testing.T, eng *face.Engine) (*image.RGBA, face.Landmarks) {
-	t.Helper()
-	var best *face.Image
-	var bestLM face.Landmarks
-	bestScore := math.Inf(1)
-	for i := 1; i <= 6; i++ {
-		b, err := os.ReadFile(filepath.Join(repoRoot(), "models", "samples", fmt.Sprintf("sample%d.jpg", i)))
-		need(t, err == nil, "models/samples is missing: run `make models`")
-		fimg, err := face.DecodeImage(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		faces, err := eng.Analyze(context.Background(), fimg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range faces {
-			m := liveness.FitFaceModel(&f.Landmarks)
-			p := m.EstimatePose(&f.Landmarks)
-			if score := math.Abs(p.Yaw) + math.Abs(p.Pitch) + math.Abs(p.Roll); score < bestScore {
-				best, bestLM, bestScore = fimg, f.Landmarks, score
-			}
-		}
-	}
-	if best == nil {
-		t.Fatal("no face in the sample photos")
-	}
-	w, h := best.Width(), best.Height()
-	src := image.NewRGBA(image.Rect(0, 0, w, h))
-	for i, px := 0, best.RGB(); i < w*h; i++ {
-		src.Pix[i*4], src.Pix[i*4+1], src.Pix[i*4+2], src.Pix[i*4+3] = px[i*3], px[i*3+1], px[i*3+2], 255
-	}
-	return src, bestLM
-}
-
-// frame640 crops a 4:3 view around the face (the face about 40% of the
-// width, as a phone held at arm's length sees it), scales it to 640x480 and
-// applies gain, as a phone's auto-exposure would for a face.
-func frame640(img *image.RGBA, lm face.Landmarks, gain float64) *image.RGBA {
-	minX, minY, maxX, maxY := 1e9, 1e9, -1e9, -1e9
-	for _, p := range lm {
-		minX, minY, maxX, maxY = min(minX, p.X), min(minY, p.Y), max(maxX, p.X), max(maxY, p.Y)
-	}
-	cx, cy := (minX+maxX)/2, (minY+maxY)/2
-	w := (maxX - minX) / 0.4
-	r := image.Rect(int(cx-w/2), int(cy-w*3/8), int(cx+w/2), int(cy+w*3/8))
-	out := image.NewRGBA(image.Rect(0, 0, 640, 480))
-	xdraw.Draw(out, out.Bounds(), image.NewUniform(color.RGBA{90, 90, 90, 255}), image.Point{}, xdraw.Src)
-	xdraw.ApproxBiLinear.Scale(out, out.Bounds(), img, r, xdraw.Over, nil)
-	for i := 0; i < len(out.Pix); i += 4 {
-		for c := range 3 {
-			out.Pix[i+c] = uint8(min(255, float64(out.Pix[i+c])*gain))
-		}
-	}
-	return out
-}
-
-// exposure is the gain that brings the face's centre to a mid grey.
-func exposure(img *image.RGBA) float64 {
-	var sum, n float64
-	for y := 180; y < 300; y++ {
-		for x := 260; x < 380; x++ {
-			p := img.Pix[y*img.Stride+4*x:]
-			sum += 0.299*float64(p[0]) + 0.587*float64(p[1]) + 0.114*float64(p[2])
-			n++
-		}
-	}
-	return math.Max(1, math.Min(3, 125/math.Max(sum/n, 1)))
 }
 
 // browser starts headless Chromium with the fake camera playing video.

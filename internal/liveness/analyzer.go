@@ -13,6 +13,8 @@ type Analyzer struct {
 	engine    *face.Engine
 	modelsDir string
 	nets      *graphNets
+	// Cache, if set, keeps frame observations made by Prepare for Check.
+	Cache *ObservationCache
 }
 
 // NewAnalyzer returns an analyzer using engine (opened by the caller) and

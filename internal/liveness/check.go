@@ -47,15 +47,16 @@ func (a *Analyzer) Check(ctx context.Context, in CheckInput, opt ActiveOptions, 
 	firstFace := -1
 	var firstImg *face.Image
 	for i, f := range in.Frames {
-		img, err := face.DecodeImage(f.Data)
-		if err != nil {
-			return CheckResult{}, err
-		}
-		o, err := a.Observe(ctx, img)
+		o, img, err := a.observeFrame(ctx, f.Data)
 		if err != nil {
 			return CheckResult{}, err
 		}
 		if firstFace < 0 && o.Faces == 1 {
+			if img == nil { // observed ahead: decode only the frame PAD needs
+				if img, err = face.DecodeImage(f.Data); err != nil {
+					return CheckResult{}, err
+				}
+			}
 			firstFace, firstImg = i, img
 		}
 		obs = append(obs, TimedObservation{Observation: o, Timestamp: f.Timestamp, Nonce: f.Nonce})

@@ -61,8 +61,12 @@ func (s *Service) AddFrame(ctx context.Context, v *Verification, data []byte, ca
 	if len(nonce) > 128 {
 		return nil, invalid("nonce_invalid", "nonce is at most 128 characters")
 	}
-	return s.addEvidence(ctx, v, KindLivenessFrame, data, actor,
+	e, stored, err := s.addEvidenceStored(ctx, v, KindLivenessFrame, data, actor,
 		map[string]string{"captured_at": capturedAt.UTC().Format(time.RFC3339Nano), "nonce": nonce})
+	if err == nil && s.d.FrameStored != nil {
+		s.d.FrameStored(stored)
+	}
+	return e, err
 }
 
 // LivenessCheck runs active challenge-response over the liveness frames and

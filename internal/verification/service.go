@@ -105,8 +105,12 @@ type Deps struct {
 	// ChallengeTTL is how long a liveness challenge may be answered
 	// (0: liveness.DefaultChallengeTTL).
 	ChallengeTTL time.Duration
-	Limits       upload.Limits
-	Now          func() time.Time
+	// FrameStored, if set, is told each liveness frame as stored, once it is
+	// committed, so it can be analysed while the capture goes on. It must
+	// not block.
+	FrameStored func(stored []byte)
+	Limits      upload.Limits
+	Now         func() time.Time
 }
 
 // Service is the verification use cases.
@@ -415,16 +419,23 @@ func (s *Service) AddDocumentPhoto(ctx context.Context, v *Verification, kind Ev
 }
 
 func (s *Service) addEvidence(ctx context.Context, v *Verification, kind EvidenceKind, data []byte, actor Actor, meta map[string]string) (*Evidence, error) {
+	e, _, err := s.addEvidenceStored(ctx, v, kind, data, actor, meta)
+	return e, err
+}
+
+// addEvidenceStored is addEvidence, also returning the bytes as stored
+// (sanitized, before encryption).
+func (s *Service) addEvidenceStored(ctx context.Context, v *Verification, kind EvidenceKind, data []byte, actor Actor, meta map[string]string) (*Evidence, []byte, error) {
 	info, ok := kindInfo[kind]
 	if !ok {
-		return nil, invalid("evidence_kind_invalid", "unknown evidence kind %q", kind)
+		return nil, nil, invalid("evidence_kind_invalid", "unknown evidence kind %q", kind)
 	}
 	if !v.Status.AcceptsInput() {
-		return nil, errkind.New(errkind.ErrConflict, "not_accepting_input", "a verification in status %q accepts no evidence", v.Status)
+		return nil, nil, errkind.New(errkind.ErrConflict, "not_accepting_input", "a verification in status %q accepts no evidence", v.Status)
 	}
 	res, err := upload.Sanitize(data, info.types, s.d.Limits)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	received := sha256.Sum256(data)
 	e := &Evidence{
@@ -435,11 +446,11 @@ func (s *Service) addEvidence(ctx context.Context, v *Verification, kind Evidenc
 	e.BlobKey = fmt.Sprintf("t/%s/%s/%s", v.TenantID, v.ID, e.ID)
 	sealed, err := s.d.Sealer.Seal(ctx, v.TenantID, res.Data, evidenceAAD(e.ID))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The object is durable before any row references it.
 	if err := s.d.Blobs.Put(ctx, e.BlobKey, sealed); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	err = s.d.Store.InTx(ctx, func(ctx context.Context) error {
 		cur, err := s.lock(ctx, v.TenantID, v.ID)
@@ -480,9 +491,9 @@ func (s *Service) addEvidence(ctx context.Context, v *Verification, kind Evidenc
 	if err != nil {
 		// The row was never written: remove the orphan object (best effort).
 		_ = s.d.Blobs.Delete(context.WithoutCancel(ctx), e.BlobKey)
-		return nil, err
+		return nil, nil, err
 	}
-	return e, nil
+	return e, res.Data, nil
 }
 
 // LoadEvidence reads and decrypts one evidence object, checking its hash.
