@@ -22,18 +22,26 @@ export async function openCamera(video, facing = 'user', width = 1280, height = 
     if (e.name === 'NotFoundError' || e.name === 'OverconstrainedError') throw new CameraError('missing', e.message);
     throw new CameraError('failed', e.message);
   }
-  video.srcObject = stream;
-  video.muted = true;
-  video.playsInline = true;
-  await video.play();
-  if (!video.videoWidth) await new Promise((r) => video.addEventListener('loadedmetadata', r, { once: true }));
-  return {
+  const handle = {
     stream,
     stop() {
       for (const t of stream.getTracks()) t.stop();
       video.srcObject = null;
     },
   };
+  video.srcObject = stream;
+  video.muted = true;
+  video.playsInline = true;
+  try {
+    // play() is refused when the step has already moved on (the video
+    // element left the page): the camera must not stay on behind it.
+    await video.play();
+    if (!video.videoWidth) await new Promise((r) => video.addEventListener('loadedmetadata', r, { once: true }));
+  } catch (e) {
+    handle.stop();
+    throw new CameraError('failed', e.message);
+  }
+  return handle;
 }
 
 // grab draws the current video frame, scaled so its longer side is at most

@@ -195,13 +195,19 @@ async function documentPhoto(v, kind, docType, optional) {
     const skip = optional ? h('button', { type: 'button', class: 'link', id: 'skip', text: 'skip' }) : null;
     const msg = h('div', { class: 'messages', 'aria-live': 'assertive' });
     screen(kind, titles[kind], h('p', { text: leads[kind] }), h('div', { class: 'viewer' }, video, frame), msg, shutter, fileLabel, file, skip);
+    // The camera may open after the person has already chosen a file: a
+    // camera that arrives after the step ended is switched off at once.
     let cam = null;
-    openCamera(video, 'environment', 1920, 1080).then((c) => { cam = c; }).catch(() => { shutter.disabled = true; });
+    let ended = false;
+    openCamera(video, 'environment', 1920, 1080)
+      .then((c) => { if (ended) c.stop(); else cam = c; })
+      .catch(() => { shutter.disabled = true; });
     const blob = await new Promise((resolve) => {
       shutter.addEventListener('click', async () => { if (cam) resolve(await grab(video, 2048, 0.92)); });
       file.addEventListener('change', () => { if (file.files[0]) resolve(file.files[0]); });
       if (skip) skip.addEventListener('click', () => resolve(null));
     });
+    ended = true;
     cam?.stop();
     if (!blob) return;
     const preview = h('img', { class: 'preview', src: URL.createObjectURL(blob), alt: '' });
