@@ -69,7 +69,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	for _, o := range outs {
 		fmt.Fprintf(stdout, "  %-16s %-8s %s\n", o.Method, o.Status, o.VerificationID)
 	}
-	fmt.Fprintln(stdout, "\nA decision of review lists what is missing: the demo sends no liveness frames (the capture app",
-		"does), and document authenticity does not exist yet. kakunin never approves on checks that did not pass.")
+	fmt.Fprintln(stdout, "\nA decision of review lists its reasons. jpki+face replays the chip flow's synthetic clip of the same",
+		"photo, and the replay check catches it; document photos wait on document checks that do not exist yet.",
+		"kakunin never approves on checks that did not pass.")
 	return nil
 }

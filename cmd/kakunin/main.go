@@ -38,6 +38,9 @@ Commands:
                                  create an API key; prints the secret alone on stdout
   apikey list --tenant NAME      list a tenant's keys (never their secrets)
   apikey revoke KEY_ID           revoke a key
+  user create --email E --role R [--tenant NAME]...
+                                 create a console user (admin, reviewer, supervisor, bpo_reviewer,
+                                 auditor); prints the initial password alone on stdout
   keys rotate                    add a new master key and re-wrap every data key under it
   audit verify [--tenant NAME]   recompute the audit hash chains; exit 1 if one is broken
   jpki recheck                   re-check the certificates behind approved JPKI verifications (現況確認)
@@ -154,7 +157,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	cmd, rest := args[0], args[1:]
-	if (cmd == "config" || cmd == "tenant" || cmd == "apikey" || cmd == "keys" || cmd == "audit" || cmd == "webhook" || cmd == "evidence" || cmd == "card" || cmd == "jpki" || cmd == "face" || cmd == "eval" || cmd == "bench") && len(rest) > 0 {
+	if (cmd == "config" || cmd == "tenant" || cmd == "apikey" || cmd == "keys" || cmd == "audit" || cmd == "webhook" || cmd == "evidence" || cmd == "card" || cmd == "jpki" || cmd == "face" || cmd == "eval" || cmd == "bench" || cmd == "user") && len(rest) > 0 {
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
 	fs, c := newFlags(cmd, stderr)
@@ -356,6 +359,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runDemo(ctx, rest, stdout, stderr)
 	case "synth":
 		return synthExit(runSynth(rest, stdout, stderr))
+	case "user create":
+		return runUserCreate(ctx, rest, stdout, stderr)
 	case "card jpki-face":
 		return cardJPKIFace(ctx, rest, stdout, stderr)
 	case "card read":

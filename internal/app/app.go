@@ -20,6 +20,7 @@ import (
 	"github.com/kakunin-dev/kakunin/internal/blob"
 	"github.com/kakunin-dev/kakunin/internal/capture"
 	"github.com/kakunin-dev/kakunin/internal/config"
+	"github.com/kakunin-dev/kakunin/internal/console"
 	"github.com/kakunin-dev/kakunin/internal/decision"
 	"github.com/kakunin-dev/kakunin/internal/errkind"
 	"github.com/kakunin-dev/kakunin/internal/face"
@@ -237,6 +238,8 @@ func (a *App) frameStored(b []byte) {
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/c/", capture.Handler())
+	mux.Handle("/console/", console.New(console.Deps{Store: a.Store, Audit: a.Audit, Vault: a.Vault, Log: a.Log,
+		InsecureCookie: a.Cfg.Console.InsecureCookie}))
 	mux.Handle("/", a.API.Handler())
 	return mux
 }

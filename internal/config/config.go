@@ -42,6 +42,7 @@ type Config struct {
 	Verification Verification `toml:"verification"`
 	JPKI         JPKI         `toml:"jpki"`
 	Chip         Chip         `toml:"chip"`
+	Console      Console      `toml:"console"`
 	Log          Log          `toml:"log"`
 }
 
@@ -133,6 +134,13 @@ type Verification struct {
 	// ChallengeTTL is how long the person has to answer a liveness
 	// challenge once it is issued.
 	ChallengeTTL Duration `toml:"challenge_ttl"`
+}
+
+// Console configures the reviewers' console (/console/).
+type Console struct {
+	// InsecureCookie leaves the Secure attribute off the session cookie,
+	// for plain-http development only.
+	InsecureCookie bool `toml:"insecure_cookie"`
 }
 
 // Log configures logging.

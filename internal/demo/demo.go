@@ -1,7 +1,8 @@
 // Package demo runs one verification of each implemented method through a
 // kakunin server's real HTTP API, as a newcomer's "it works": virtual My
-// Number card and passport chip, a sample photo as the selfie, and the
-// decision with its reasons for each.
+// Number card and passport chip, sample photos as the selfies, synthetic
+// clips of them answering the liveness challenge, and the decision with its
+// reasons for each.
 package demo
 
 import (
@@ -9,8 +10,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"image"
-	"image/jpeg"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -21,6 +20,8 @@ import (
 
 	"github.com/kakunin-dev/kakunin/internal/applicant"
 	"github.com/kakunin-dev/kakunin/internal/face"
+	"github.com/kakunin-dev/kakunin/internal/facetest"
+	"github.com/kakunin-dev/kakunin/internal/liveness"
 	"github.com/kakunin-dev/kakunin/internal/synth"
 )
 
@@ -48,6 +49,10 @@ type Outcome struct {
 type demo struct {
 	Config
 	http *http.Client
+	// person is the sample face both face flows use: the chip flow's clip
+	// comes first, so the JPKI+face flow's clip of the same photo is caught
+	// as a replay, which the demo shows on purpose.
+	person *facetest.Face
 }
 
 // Run runs every method and returns their outcomes.
@@ -57,14 +62,17 @@ func Run(ctx context.Context, c Config) ([]Outcome, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sample photo: %w (run `make models`)", err)
 	}
+	if d.person, err = facetest.Frontal(ctx, c.Faces, c.ModelsDir); err != nil {
+		return nil, err
+	}
 	var out []Outcome
 	for _, step := range []struct {
 		method, name string
 		run          func(context.Context, []byte) (string, error)
 	}{
 		{"jpki", "jpki (ワ): My Number card signature", d.jpki(false)},
-		{"jpki+face", "jpki + face: the card signs the selfie's hash", d.jpki(true)},
-		{"ic_chip", "ic_chip (ヘ): passport chip + selfie", d.icChip},
+		{"ic_chip", "ic_chip (ヘ): passport chip + selfie + liveness", d.icChip},
+		{"jpki+face", "jpki + face: the card signs the selfie's hash (the same synthetic clip again: a replay)", d.jpki(true)},
 		{"document_image", "document_image (ホ, law none): photos of an ID + selfie", d.documentImage},
 	} {
 		fmt.Fprintf(c.Out, "\n▶ %s\n", step.name)
@@ -90,11 +98,17 @@ func Run(ctx context.Context, c Config) ([]Outcome, error) {
 func (d *demo) step(format string, args ...any) { fmt.Fprintf(d.Out, "  · "+format+"\n", args...) }
 
 func (d *demo) call(ctx context.Context, method, path, contentType string, body io.Reader, out any) error {
+	return d.callAs(ctx, d.APIKey, method, path, contentType, body, out)
+}
+
+// callAs calls the API with a bearer: the tenant's API key, or a client token
+// where the demo plays the applicant's device.
+func (d *demo) callAs(ctx context.Context, bearer, method, path, contentType string, body io.Reader, out any) error {
 	req, err := http.NewRequestWithContext(ctx, method, d.BaseURL+path, body)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+d.APIKey)
+	req.Header.Set("Authorization", "Bearer "+bearer)
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
@@ -128,23 +142,80 @@ func (d *demo) create(ctx context.Context, body string) (created, error) {
 }
 
 func (d *demo) jpki(withFace bool) func(context.Context, []byte) (string, error) {
-	return func(ctx context.Context, selfie []byte) (string, error) {
+	return func(ctx context.Context, _ []byte) (string, error) {
 		c, err := d.create(ctx, fmt.Sprintf(`{"method":"jpki","face":%v,"reference_id":"demo-jpki"}`, withFace))
 		if err != nil {
 			return "", err
 		}
 		cl := &applicant.Client{Base: d.BaseURL, Token: c.ClientToken}
-		var img []byte
-		if withFace {
-			img = selfie
+		step := func(f string, a ...any) { d.step("applicant: "+f, a...) }
+		if !withFace {
+			_, err = cl.JPKI(ctx, d.Card, nil, nil, step)
+			return c.ID, err
 		}
-		_, err = cl.JPKI(ctx, d.Card, img, nil, func(f string, a ...any) { d.step("applicant: "+f, a...) })
-		return c.ID, err
+		// The capture page's order: selfie and liveness first, then the card
+		// signs over their hashes as the server received them.
+		if err := d.selfieAndLiveness(ctx, c, d.person); err != nil {
+			return "", err
+		}
+		if _, err := cl.JPKIHandoff(ctx, d.Card, step); err != nil {
+			return "", err
+		}
+		return c.ID, cl.Submit(ctx, c.ID)
 	}
 }
 
-func (d *demo) icChip(ctx context.Context, selfie []byte) (string, error) {
-	c, err := d.create(ctx, `{"method":"ic_chip","reference_id":"demo-chip"}`)
+// selfieAndLiveness does what the capture page does with a person's face:
+// a selfie, then frames answering the liveness challenge, captured 200 ms
+// apart. The person is a synthetic clip of a sample photo, which renders
+// head movements faithfully, so the demo asks for a new challenge until it
+// is head movements only.
+func (d *demo) selfieAndLiveness(ctx context.Context, c created, person *facetest.Face) error {
+	cl := &applicant.Client{Base: d.BaseURL, Token: c.ClientToken}
+	selfie, err := facetest.JPEG(person.Frames(facetest.Schedule(nil, 5, 0))[0])
+	if err != nil {
+		return err
+	}
+	if err := cl.Upload(ctx, c.ID, "selfie", selfie); err != nil {
+		return fmt.Errorf("selfie: %w", err)
+	}
+	d.step("applicant: uploaded the selfie")
+	var ch liveness.Challenge
+	for tries := 0; len(ch.Actions) == 0 || !facetest.PoseOnly(ch); tries++ {
+		if tries == 100 {
+			return fmt.Errorf("no head-movement challenge in 100 tries")
+		}
+		ch = liveness.Challenge{}
+		if err := d.callAs(ctx, c.ClientToken, http.MethodPost, "/v1/verifications/"+c.ID+"/challenge", "", nil, &ch); err != nil {
+			return err
+		}
+	}
+	d.step("server: liveness challenge %v", ch.Actions)
+	frames := person.Frames(facetest.Schedule(ch.Actions, 5, 0.4))
+	facetest.AddNoise(frames, 3, uint64(len(c.ID)))
+	for k, fr := range frames {
+		b, err := facetest.JPEG(fr)
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		_ = mw.WriteField("kind", "liveness_frame")
+		_ = mw.WriteField("captured_at", ch.IssuedAt.Add(300*time.Millisecond+time.Duration(k)*200*time.Millisecond).Format(time.RFC3339Nano))
+		_ = mw.WriteField("nonce", ch.Nonce)
+		fw, _ := mw.CreateFormFile("file", "frame.jpg")
+		_, _ = fw.Write(b)
+		_ = mw.Close()
+		if err := d.callAs(ctx, c.ClientToken, http.MethodPost, "/v1/verifications/"+c.ID+"/evidence", mw.FormDataContentType(), &buf, nil); err != nil {
+			return fmt.Errorf("frame %d: %w", k, err)
+		}
+	}
+	d.step("applicant: uploaded %d liveness frames (a synthetic clip of a sample photo turning and nodding)", len(frames))
+	return nil
+}
+
+func (d *demo) icChip(ctx context.Context, _ []byte) (string, error) {
+	c, err := d.create(ctx, `{"method":"ic_chip","face":true,"reference_id":"demo-chip"}`)
 	if err != nil {
 		return "", err
 	}
@@ -152,16 +223,16 @@ func (d *demo) icChip(ctx context.Context, selfie []byte) (string, error) {
 	var ch struct {
 		Challenge []byte `json:"challenge"`
 	}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, d.BaseURL+"/v1/verifications/"+c.ID+"/chip/challenge", nil)
-	req.Header.Set("Authorization", "Bearer "+c.ClientToken)
-	res, err := d.http.Do(req)
+	if err := d.callAs(ctx, c.ClientToken, http.MethodPost, "/v1/verifications/"+c.ID+"/chip/challenge", "", nil, &ch); err != nil {
+		return "", err
+	}
+	d.step("applicant: got the server's challenge (%d bytes)", len(ch.Challenge))
+	person := d.person
+	portrait, err := person.Portrait()
 	if err != nil {
 		return "", err
 	}
-	_ = json.NewDecoder(res.Body).Decode(&ch)
-	res.Body.Close()
-	d.step("applicant: got the server's challenge (%d bytes)", len(ch.Challenge))
-	photo, err := d.chipPhoto(ctx, selfie)
+	photo, err := synth.ChipPhoto(portrait, 20000)
 	if err != nil {
 		return "", err
 	}
@@ -182,52 +253,14 @@ func (d *demo) icChip(ctx context.Context, selfie []byte) (string, error) {
 		return "", err
 	}
 	d.step("applicant: read the virtual passport's chip (%d files, active authentication answered)", len(b.Files))
-	req, _ = http.NewRequestWithContext(ctx, http.MethodPost, d.BaseURL+"/v1/verifications/"+c.ID+"/chip", bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+c.ClientToken)
-	res, err = d.http.Do(req)
-	if err != nil {
-		return "", err
-	}
-	res.Body.Close()
-	if res.StatusCode != 200 {
-		return "", fmt.Errorf("chip bundle refused: %d", res.StatusCode)
+	if err := d.callAs(ctx, c.ClientToken, http.MethodPost, "/v1/verifications/"+c.ID+"/chip", "application/json", bytes.NewReader(body), nil); err != nil {
+		return "", fmt.Errorf("chip bundle refused: %w", err)
 	}
 	d.step("server: issuer signature and active authentication verified")
-	if err := cl.Upload(ctx, c.ID, "selfie", selfie); err != nil {
+	if err := d.selfieAndLiveness(ctx, c, person); err != nil {
 		return "", err
 	}
-	d.step("applicant: uploaded the selfie")
 	return c.ID, cl.Submit(ctx, c.ID)
-}
-
-// chipPhoto crops the sample's face as a chip portrait would show it.
-func (d *demo) chipPhoto(ctx context.Context, selfie []byte) ([]byte, error) {
-	img, err := face.DecodeImage(selfie)
-	if err != nil {
-		return nil, err
-	}
-	dets, err := d.Faces.Detect(ctx, img)
-	if err != nil || len(dets) == 0 {
-		return nil, fmt.Errorf("no face in the sample photo")
-	}
-	src, _, err := image.Decode(bytes.NewReader(selfie))
-	if err != nil {
-		return nil, err
-	}
-	bx := dets[0].Box
-	cx, cy, half := int(bx.X+bx.Width/2), int(bx.Y+bx.Height/2), int(max(bx.Width, bx.Height))
-	crop := image.Rect(cx-half, cy-half*13/10, cx+half, cy+half*13/10).Intersect(src.Bounds())
-	sub, ok := src.(interface {
-		SubImage(image.Rectangle) image.Image
-	})
-	if !ok {
-		return nil, fmt.Errorf("cannot crop the sample photo")
-	}
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, sub.SubImage(crop), &jpeg.Options{Quality: 90}); err != nil {
-		return nil, err
-	}
-	return synth.ChipPhoto(buf.Bytes(), 20000)
 }
 
 func (d *demo) documentImage(ctx context.Context, selfie []byte) (string, error) {

@@ -1,17 +1,21 @@
-// Package facetest gives tests and benchmarks a real face to move: the most
+// Package facetest gives tests, benchmarks and the demo a real face to move: the most
 // frontal face among the MIT-licensed sample photos that `make models`
 // installs, and synthetic frames of it answering a liveness challenge.
 package facetest
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 
 	xdraw "golang.org/x/image/draw"
 
@@ -39,14 +43,35 @@ func PoseOnly(ch liveness.Challenge) bool {
 type Face struct {
 	Image     *image.RGBA
 	Landmarks face.Landmarks
+	// Width is the face's share of the frame's width (0: 0.4, a phone at
+	// arm's length). Another framing of the same photo is another capture,
+	// not a replay.
+	Width float64
+	// Shift moves the face right of the frame's centre by this share of
+	// the frame's width (negative: left).
+	Shift float64
 }
 
 // Frontal finds the most frontal face in modelsDir/samples (group photos;
 // Frame isolates the face).
 func Frontal(ctx context.Context, eng *face.Engine, modelsDir string) (*Face, error) {
-	var best *face.Image
-	var lm face.Landmarks
-	score := math.Inf(1)
+	fs, err := ByFrontality(ctx, eng, modelsDir, 1)
+	if err != nil {
+		return nil, err
+	}
+	return fs[0], nil
+}
+
+// ByFrontality returns the n most frontal faces of modelsDir/samples, most
+// frontal first: different people, for flows that must not look like a
+// replay of each other.
+func ByFrontality(ctx context.Context, eng *face.Engine, modelsDir string, n int) ([]*Face, error) {
+	type cand struct {
+		img   *face.Image
+		lm    face.Landmarks
+		score float64
+	}
+	var cands []cand
 	for i := 1; i <= 6; i++ {
 		b, err := os.ReadFile(filepath.Join(modelsDir, "samples", fmt.Sprintf("sample%d.jpg", i)))
 		if err != nil {
@@ -63,20 +88,24 @@ func Frontal(ctx context.Context, eng *face.Engine, modelsDir string) (*Face, er
 		for _, f := range faces {
 			m := liveness.FitFaceModel(&f.Landmarks)
 			p := m.EstimatePose(&f.Landmarks)
-			if s := math.Abs(p.Yaw) + math.Abs(p.Pitch) + math.Abs(p.Roll); s < score {
-				best, lm, score = img, f.Landmarks, s
-			}
+			cands = append(cands, cand{img, f.Landmarks, math.Abs(p.Yaw) + math.Abs(p.Pitch) + math.Abs(p.Roll)})
 		}
 	}
-	if best == nil {
-		return nil, fmt.Errorf("no face in the sample photos")
+	if len(cands) < n {
+		return nil, fmt.Errorf("%d faces in the sample photos; want %d", len(cands), n)
 	}
-	w, h := best.Width(), best.Height()
-	src := image.NewRGBA(image.Rect(0, 0, w, h))
-	for i, px := 0, best.RGB(); i < w*h; i++ {
-		src.Pix[i*4], src.Pix[i*4+1], src.Pix[i*4+2], src.Pix[i*4+3] = px[i*3], px[i*3+1], px[i*3+2], 255
+	slices.SortStableFunc(cands, func(a, b cand) int { return cmp.Compare(a.score, b.score) })
+	out := make([]*Face, n)
+	for k := range out {
+		img := cands[k].img
+		w, h := img.Width(), img.Height()
+		src := image.NewRGBA(image.Rect(0, 0, w, h))
+		for i, px := 0, img.RGB(); i < w*h; i++ {
+			src.Pix[i*4], src.Pix[i*4+1], src.Pix[i*4+2], src.Pix[i*4+3] = px[i*3], px[i*3+1], px[i*3+2], 255
+		}
+		out[k] = &Face{Image: src, Landmarks: cands[k].lm}
 	}
-	return &Face{Image: src, Landmarks: lm}, nil
+	return out, nil
 }
 
 // Schedule is the sequence of states for a challenge at fps frames per
@@ -136,7 +165,12 @@ func (f *Face) frame(img *image.RGBA, gain float64) *image.RGBA {
 		minX, minY, maxX, maxY = min(minX, p.X), min(minY, p.Y), max(maxX, p.X), max(maxY, p.Y)
 	}
 	cx, cy := (minX+maxX)/2, (minY+maxY)/2
-	w := (maxX - minX) / 0.4
+	share := f.Width
+	if share <= 0 {
+		share = 0.4
+	}
+	w := (maxX - minX) / share
+	cx -= f.Shift * w
 	r := image.Rect(int(cx-w/2), int(cy-w*3/8), int(cx+w/2), int(cy+w*3/8))
 	out := image.NewRGBA(image.Rect(0, 0, 640, 480))
 	xdraw.Draw(out, out.Bounds(), image.NewUniform(color.RGBA{90, 90, 90, 255}), image.Point{}, xdraw.Src)
@@ -176,4 +210,24 @@ func AddNoise(frames []*image.RGBA, amp int, seed uint64) {
 			}
 		}
 	}
+}
+
+// Portrait crops the face as an ID photo shows it (head and shoulders, 3:4
+// around the landmarks) and encodes it as JPEG.
+func (f *Face) Portrait() ([]byte, error) {
+	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for _, p := range f.Landmarks {
+		minX, minY, maxX, maxY = min(minX, p.X), min(minY, p.Y), max(maxX, p.X), max(maxY, p.Y)
+	}
+	cx, cy, half := int((minX+maxX)/2), int((minY+maxY)/2), int(maxX-minX)
+	var buf bytes.Buffer
+	err := jpeg.Encode(&buf, f.Image.SubImage(image.Rect(cx-half, cy-half*13/10, cx+half, cy+half*13/10)), &jpeg.Options{Quality: 90})
+	return buf.Bytes(), err
+}
+
+// JPEG encodes a frame as a camera app would.
+func JPEG(img image.Image) ([]byte, error) {
+	var buf bytes.Buffer
+	err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90})
+	return buf.Bytes(), err
 }

@@ -96,6 +96,11 @@ func (s *Service) CreateAPIKey(ctx context.Context, tenantName string, mode Mode
 	if mode != ModeTest && mode != ModeLive {
 		return "", APIKey{}, errkind.New(errkind.ErrInvalid, "mode_invalid", "mode must be test or live")
 	}
+	// Reserved rows (the console's "_console" pseudo-tenant) have names
+	// CreateTenant cannot make; they never get API keys.
+	if !nameRE.MatchString(tenantName) {
+		return "", APIKey{}, errkind.New(errkind.ErrNotFound, "tenant_not_found", "no such tenant")
+	}
 	t, err := s.store.TenantByName(ctx, tenantName)
 	if err != nil {
 		return "", APIKey{}, err

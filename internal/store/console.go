@@ -1,0 +1,185 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/kakunin-dev/kakunin/internal/console"
+	"github.com/kakunin-dev/kakunin/internal/errkind"
+)
+
+var _ console.Store = (*Store)(nil)
+
+// InsertConsoleUser stores a new console user and its tenant scope; a taken
+// email is a conflict.
+func (s *Store) InsertConsoleUser(ctx context.Context, u console.User) error {
+	return s.InTx(ctx, func(ctx context.Context) error {
+		_, err := s.exec(ctx, `INSERT INTO console_users (id, email, role, password_hash, must_change_password, created_at)
+			VALUES (?, ?, ?, ?, ?, ?)`, u.ID, u.Email, string(u.Role), u.PasswordHash, boolInt(u.MustChangePassword), us(u.CreatedAt))
+		if errors.Is(err, errkind.ErrConflict) {
+			return errkind.Wrap(err, errkind.ErrConflict, "console_user_exists", "a console user with this email exists")
+		}
+		if err != nil {
+			return err
+		}
+		for _, t := range u.Tenants {
+			if _, err := s.exec(ctx, `INSERT INTO console_user_tenants (user_id, tenant_id) VALUES (?, ?)`, u.ID, t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+const consoleUserCols = `id, email, role, password_hash, must_change_password, totp_sealed, totp_enrolled_at,
+	totp_last_step, failed_attempts, locked_until, created_at`
+
+func (s *Store) consoleUser(ctx context.Context, where string, arg any) (console.User, error) {
+	var u console.User
+	var role string
+	var must, failed int
+	var enrolled, locked sql.NullInt64
+	var created int64
+	err := s.queryRow(ctx, `SELECT `+consoleUserCols+` FROM console_users WHERE `+where+` = ?`, arg).Scan(
+		&u.ID, &u.Email, &role, &u.PasswordHash, &must, &u.TOTPSealed, &enrolled, &u.TOTPLastStep, &failed, &locked, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, notFound("console_user")
+	}
+	if err != nil {
+		return u, s.mapErr(err)
+	}
+	u.Role, u.MustChangePassword, u.FailedAttempts = console.Role(role), must != 0, failed
+	u.TOTPEnrolledAt, u.LockedUntil, u.CreatedAt = fromNullUS(enrolled), fromNullUS(locked), fromUS(created)
+	rows, err := s.query(ctx, `SELECT tenant_id FROM console_user_tenants WHERE user_id = ? ORDER BY tenant_id`, u.ID)
+	if err != nil {
+		return u, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return u, err
+		}
+		u.Tenants = append(u.Tenants, t)
+	}
+	return u, rows.Err()
+}
+
+// ConsoleUserByID finds a console user by ID.
+func (s *Store) ConsoleUserByID(ctx context.Context, id string) (console.User, error) {
+	return s.consoleUser(ctx, "id", id)
+}
+
+// ConsoleUserByEmail finds a console user by (normalized) email.
+func (s *Store) ConsoleUserByEmail(ctx context.Context, email string) (console.User, error) {
+	return s.consoleUser(ctx, "email", email)
+}
+
+// updateConsoleUser runs an UPDATE of one user; no row is not found.
+func (s *Store) updateConsoleUser(ctx context.Context, q string, args ...any) error {
+	res, err := s.exec(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("console_user")
+	}
+	return nil
+}
+
+// ConsoleLoginFailed counts one more failed sign-in and returns the count.
+// The single UPDATE ... RETURNING makes concurrent failures each count.
+func (s *Store) ConsoleLoginFailed(ctx context.Context, id string) (int, error) {
+	var n int
+	err := s.w(ctx).QueryRowContext(ctx, s.rebind(`UPDATE console_users SET failed_attempts = failed_attempts + 1
+		WHERE id = ? RETURNING failed_attempts`), id).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, notFound("console_user")
+	}
+	return n, s.mapErr(err)
+}
+
+// LockConsoleUser locks the user until the given time and clears the count.
+func (s *Store) LockConsoleUser(ctx context.Context, id string, until time.Time) error {
+	return s.updateConsoleUser(ctx, `UPDATE console_users SET locked_until = ?, failed_attempts = 0 WHERE id = ?`, us(until), id)
+}
+
+// ConsoleLoginSucceeded clears the failed attempts and any expired lock.
+func (s *Store) ConsoleLoginSucceeded(ctx context.Context, id string) error {
+	return s.updateConsoleUser(ctx, `UPDATE console_users SET failed_attempts = 0, locked_until = NULL WHERE id = ?`, id)
+}
+
+// SetConsolePassword replaces the password hash.
+func (s *Store) SetConsolePassword(ctx context.Context, id, hash string, mustChange bool) error {
+	return s.updateConsoleUser(ctx, `UPDATE console_users SET password_hash = ?, must_change_password = ? WHERE id = ?`,
+		hash, boolInt(mustChange), id)
+}
+
+// SetConsoleTOTPSecret stores a new sealed secret, not yet confirmed.
+func (s *Store) SetConsoleTOTPSecret(ctx context.Context, id string, sealed []byte) error {
+	return s.updateConsoleUser(ctx, `UPDATE console_users SET totp_sealed = ?, totp_enrolled_at = NULL, totp_last_step = 0 WHERE id = ?`,
+		sealed, id)
+}
+
+// ConfirmConsoleTOTP marks the stored secret enrolled.
+func (s *Store) ConfirmConsoleTOTP(ctx context.Context, id string, at time.Time) error {
+	return s.updateConsoleUser(ctx, `UPDATE console_users SET totp_enrolled_at = ? WHERE id = ? AND totp_sealed IS NOT NULL`, us(at), id)
+}
+
+// UseConsoleTOTPStep spends a TOTP time step: it succeeds only if step is
+// later than every step spent before, in one conditional UPDATE, so two
+// requests racing with the same code cannot both win.
+func (s *Store) UseConsoleTOTPStep(ctx context.Context, id string, step int64) (bool, error) {
+	res, err := s.exec(ctx, `UPDATE console_users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?`, step, id, step)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// InsertConsoleSession stores a session by its token hash.
+func (s *Store) InsertConsoleSession(ctx context.Context, cs console.Session) error {
+	_, err := s.exec(ctx, `INSERT INTO console_sessions (token_hash, user_id, stage, csrf_secret, created_at, last_seen_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, cs.TokenHash, cs.UserID, string(cs.Stage), cs.CSRFSecret,
+		us(cs.CreatedAt), us(cs.LastSeenAt), us(cs.ExpiresAt))
+	return err
+}
+
+// ConsoleSessionByHash finds a session; expiry is the caller's to judge.
+func (s *Store) ConsoleSessionByHash(ctx context.Context, hash []byte) (console.Session, error) {
+	var cs console.Session
+	var stage string
+	var created, seen, expires int64
+	err := s.queryRow(ctx, `SELECT token_hash, user_id, stage, csrf_secret, created_at, last_seen_at, expires_at
+		FROM console_sessions WHERE token_hash = ?`, hash).Scan(&cs.TokenHash, &cs.UserID, &stage, &cs.CSRFSecret, &created, &seen, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return cs, notFound("console_session")
+	}
+	cs.Stage, cs.CreatedAt, cs.LastSeenAt, cs.ExpiresAt = console.Stage(stage), fromUS(created), fromUS(seen), fromUS(expires)
+	return cs, s.mapErr(err)
+}
+
+// TouchConsoleSession moves the idle clock of a session forward.
+func (s *Store) TouchConsoleSession(ctx context.Context, hash []byte, at time.Time) error {
+	_, err := s.exec(ctx, `UPDATE console_sessions SET last_seen_at = ? WHERE token_hash = ? AND last_seen_at < ?`, us(at), hash, us(at))
+	return err
+}
+
+// DeleteConsoleSession ends a session; ending it twice is harmless.
+func (s *Store) DeleteConsoleSession(ctx context.Context, hash []byte) error {
+	_, err := s.exec(ctx, `DELETE FROM console_sessions WHERE token_hash = ?`, hash)
+	return err
+}
+
+// DeleteConsoleSessionsOfUser ends every session of the user except one
+// (nil: all), after a password change or a lock-out.
+func (s *Store) DeleteConsoleSessionsOfUser(ctx context.Context, userID string, except []byte) error {
+	if except == nil {
+		except = []byte{}
+	}
+	_, err := s.exec(ctx, `DELETE FROM console_sessions WHERE user_id = ? AND token_hash <> ?`, userID, except)
+	return err
+}
