@@ -5,11 +5,11 @@ import (
 	"context"
 	"image"
 	"image/jpeg"
-	"mime/multipart"
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/kakunin-dev/kakunin/internal/applicant"
 	"github.com/kakunin-dev/kakunin/internal/config"
 	"github.com/kakunin-dev/kakunin/internal/facetest"
 	"github.com/kakunin-dev/kakunin/internal/liveness"
@@ -39,6 +39,7 @@ func BenchmarkICChipDecision(b *testing.B) {
 			b.Fatal(err)
 		}
 		v := e.create(e.keyA, map[string]any{"method": "ic_chip", "face": true, "reference_id": "latency"})
+		cl := &applicant.Client{Base: e.srv.URL, Token: v.ClientToken}
 		submitPassport(b, e, v.ID, f)
 		neutral := f.Frames(facetest.Schedule(nil, 5, 0))[0]
 		if r := e.upload(v.ID, v.ClientToken, "selfie", jpegOf(b, neutral)); r.Status != 201 {
@@ -54,16 +55,8 @@ func BenchmarkICChipDecision(b *testing.B) {
 		start := time.Now()
 		for k, fr := range frames {
 			time.Sleep(time.Until(start.Add(time.Duration(k) * 200 * time.Millisecond)))
-			var buf bytes.Buffer
-			mw := multipart.NewWriter(&buf)
-			_ = mw.WriteField("kind", "liveness_frame")
-			_ = mw.WriteField("captured_at", ch.IssuedAt.Add(300*time.Millisecond+time.Duration(k)*200*time.Millisecond).Format(time.RFC3339Nano))
-			_ = mw.WriteField("nonce", ch.Nonce)
-			fw, _ := mw.CreateFormFile("file", "frame.jpg")
-			_, _ = fw.Write(jpegOf(b, fr))
-			_ = mw.Close()
-			if r := e.do(http.MethodPost, "/v1/verifications/"+v.ID+"/evidence", v.ClientToken, &buf, mw.FormDataContentType()); r.Status != 201 {
-				b.Fatalf("frame %d: %d %s", k, r.Status, r.Body)
+			if err := cl.UploadFrame(ctx, v.ID, jpegOf(b, fr), ch.IssuedAt.Add(300*time.Millisecond+time.Duration(k)*200*time.Millisecond), ch.Nonce); err != nil {
+				b.Fatalf("frame %d: %v", k, err)
 			}
 		}
 		b.StartTimer()

@@ -141,7 +141,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	a.Verifications = verification.NewService(verification.Deps{
 		Store: a.Store, Sealer: a.Vault, Blobs: a.Blobs, Audit: a.Audit, Events: a.Webhooks,
 		Jobs: verification.JobEnqueuer{Q: a.Queue}, Judge: decision.Judge, MethodAllowed: decision.MethodAllowed,
-		Records: a.Store,
+		Records: a.Store, Reviews: a.Store,
 		Checks: append(checks,
 			verification.ImageQualityCheck{Thresholds: imagequality.DefaultThresholds(), Limits: limits, MaxFrames: 10}),
 		JPKI: jd, Chip: cd,
@@ -238,8 +238,8 @@ func (a *App) frameStored(b []byte) {
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/c/", capture.Handler())
-	mux.Handle("/console/", console.New(console.Deps{Store: a.Store, Audit: a.Audit, Vault: a.Vault, Log: a.Log,
-		InsecureCookie: a.Cfg.Console.InsecureCookie}))
+	mux.Handle("/console/", console.New(console.Deps{Store: a.Store, Audit: a.Audit, Vault: a.Vault, Cases: a.Verifications,
+		Log: a.Log, InsecureCookie: a.Cfg.Console.InsecureCookie}))
 	mux.Handle("/", a.API.Handler())
 	return mux
 }

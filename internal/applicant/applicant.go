@@ -151,28 +151,9 @@ func (c *Client) JPKI(ctx context.Context, signer Signer, selfie []byte, frames 
 			}
 		}
 	}
-	var ch struct {
-		Nonce  string `json:"nonce"`
-		Origin string `json:"origin"`
-	}
-	if err := c.do(ctx, http.MethodPost, "/v1/verifications/"+v.ID+"/jpki/nonce", "", nil, &ch); err != nil {
-		return "", fmt.Errorf("nonce: %w", err)
-	}
-	p := jpki.FacePayload{Purpose: "kakunin/jpki-face/v1", VerificationID: v.ID, Nonce: ch.Nonce, Origin: ch.Origin,
-		CapturedAt: time.Now().UTC().Format("2006-01-02T15:04:05Z"), SelfieSHA256: hex.EncodeToString(selfieSum[:]),
-		FramesSHA256: jpki.FramesDigest(frames)}
-	payload, err := p.Canonical()
-	if err != nil {
-		return "", err
-	}
 	step("signing the payload with the card's signing key")
-	cert, sig, err := signer.Sign(ctx, payload)
-	if err != nil {
-		return "", fmt.Errorf("card: %w", err)
-	}
-	body, _ := json.Marshal(map[string][]byte{"certificate": cert, "signature": sig, "payload": payload})
-	if err := c.do(ctx, http.MethodPost, "/v1/verifications/"+v.ID+"/jpki", "application/json", bytes.NewReader(body), nil); err != nil {
-		return "", fmt.Errorf("submit signature: %w", err)
+	if err := c.signJPKI(ctx, signer, v.ID, hex.EncodeToString(selfieSum[:]), jpki.FramesDigest(frames)); err != nil {
+		return "", err
 	}
 	step("the server verified the signature")
 	if err := c.Submit(ctx, v.ID); err != nil {
@@ -180,6 +161,52 @@ func (c *Client) JPKI(ctx context.Context, signer Signer, selfie []byte, frames 
 	}
 	step("submitted for processing")
 	return v.ID, nil
+}
+
+// signJPKI gets a nonce, has the card sign the canonical JPKI+face payload
+// over the given digests and submits the signature.
+func (c *Client) signJPKI(ctx context.Context, signer Signer, id, selfieSHA256, framesSHA256 string) error {
+	var ch struct {
+		Nonce  string `json:"nonce"`
+		Origin string `json:"origin"`
+	}
+	if err := c.do(ctx, http.MethodPost, "/v1/verifications/"+id+"/jpki/nonce", "", nil, &ch); err != nil {
+		return fmt.Errorf("nonce: %w", err)
+	}
+	p := jpki.FacePayload{Purpose: "kakunin/jpki-face/v1", VerificationID: id, Nonce: ch.Nonce, Origin: ch.Origin,
+		CapturedAt: time.Now().UTC().Format("2006-01-02T15:04:05Z"), SelfieSHA256: selfieSHA256, FramesSHA256: framesSHA256}
+	payload, err := p.Canonical()
+	if err != nil {
+		return err
+	}
+	cert, sig, err := signer.Sign(ctx, payload)
+	if err != nil {
+		return fmt.Errorf("card: %w", err)
+	}
+	body, _ := json.Marshal(map[string][]byte{"certificate": cert, "signature": sig, "payload": payload})
+	if err := c.do(ctx, http.MethodPost, "/v1/verifications/"+id+"/jpki", "application/json", bytes.NewReader(body), nil); err != nil {
+		return fmt.Errorf("submit signature: %w", err)
+	}
+	return nil
+}
+
+// UploadFrame sends one liveness frame with its capture time and the
+// challenge's nonce.
+func (c *Client) UploadFrame(ctx context.Context, verificationID string, data []byte, capturedAt time.Time, nonce string) error {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("kind", "liveness_frame")
+	_ = mw.WriteField("captured_at", capturedAt.UTC().Format(time.RFC3339Nano))
+	_ = mw.WriteField("nonce", nonce)
+	fw, err := mw.CreateFormFile("file", "frame.jpg")
+	if err != nil {
+		return err
+	}
+	_, _ = fw.Write(data)
+	if err := mw.Close(); err != nil {
+		return err
+	}
+	return c.do(ctx, http.MethodPost, "/v1/verifications/"+verificationID+"/evidence", mw.FormDataContentType(), &buf, nil)
 }
 
 // Wait polls until the verification leaves processing and returns its status.

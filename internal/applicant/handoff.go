@@ -1,14 +1,11 @@
 package applicant
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/kakunin-dev/kakunin/internal/jpki"
 )
@@ -67,27 +64,9 @@ func (c *Client) JPKIHandoff(ctx context.Context, signer Signer, step Step) (str
 		}
 		selfie, frames = v.FaceBinding.SelfieSHA256, v.FaceBinding.FramesSHA256
 	}
-	var ch struct {
-		Nonce  string `json:"nonce"`
-		Origin string `json:"origin"`
-	}
-	if err := c.do(ctx, http.MethodPost, "/v1/verifications/"+v.ID+"/jpki/nonce", "", nil, &ch); err != nil {
-		return "", fmt.Errorf("nonce: %w", err)
-	}
-	p := jpki.FacePayload{Purpose: "kakunin/jpki-face/v1", VerificationID: v.ID, Nonce: ch.Nonce, Origin: ch.Origin,
-		CapturedAt: time.Now().UTC().Format("2006-01-02T15:04:05Z"), SelfieSHA256: selfie, FramesSHA256: frames}
-	payload, err := p.Canonical()
-	if err != nil {
-		return "", err
-	}
 	step("signing the payload (selfie %s…) with the card's signing key", selfie[:12])
-	cert, sig, err := signer.Sign(ctx, payload)
-	if err != nil {
-		return "", fmt.Errorf("card: %w", err)
-	}
-	body, _ := json.Marshal(map[string][]byte{"certificate": cert, "signature": sig, "payload": payload})
-	if err := c.do(ctx, http.MethodPost, "/v1/verifications/"+v.ID+"/jpki", "application/json", bytes.NewReader(body), nil); err != nil {
-		return "", fmt.Errorf("submit signature: %w", err)
+	if err := c.signJPKI(ctx, signer, v.ID, selfie, frames); err != nil {
+		return "", err
 	}
 	step("the server verified the signature; the capture page carries on")
 	return v.ID, nil

@@ -62,6 +62,9 @@ type Deps struct {
 	Store Store
 	Audit Auditor
 	Vault Vault
+	// Cases is the verification domain (*verification.Service): queue,
+	// case view, claims and decisions. nil: those pages are not served.
+	Cases Cases
 	Now   func() time.Time // nil: time.Now
 	Log   *slog.Logger     // nil: discard
 	// InsecureCookie leaves the Secure attribute off the cookies. Only for
@@ -88,7 +91,7 @@ func New(d Deps) *Handler {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
 	h := &Handler{d: d, mux: http.NewServeMux(), pages: map[string]*template.Template{}}
-	for _, p := range []string{"login", "totp", "password", "home", "error"} {
+	for _, p := range []string{"login", "totp", "password", "home", "error", "queue", "case", "audit"} {
 		h.pages[p] = template.Must(template.ParseFS(assets, "templates/layout.html", "templates/"+p+".html"))
 	}
 	css, _ := fs.Sub(assets, "static")
@@ -102,6 +105,25 @@ func New(d Deps) *Handler {
 	h.mux.HandleFunc("POST /console/password", h.withSession(StageFull, h.changePassword))
 	h.mux.HandleFunc("POST /console/logout", h.withSession("", h.logout))
 	h.mux.HandleFunc("GET /console/{$}", h.withSession(StageFull, h.home))
+	h.mux.HandleFunc("GET /console/audit", h.withSession(StageFull, h.require(PermViewAudit, h.auditPage)))
+	for _, format := range []string{"csv", "json"} {
+		h.mux.HandleFunc("GET /console/audit/export."+format,
+			h.withSession(StageFull, h.require(PermViewAudit, h.require(PermExport, h.auditExport(format)))))
+	}
+	if d.Cases != nil {
+		view := func(next func(http.ResponseWriter, *http.Request, *reqState)) http.HandlerFunc {
+			return h.withSession(StageFull, h.require(PermViewCases, next))
+		}
+		review := func(next func(http.ResponseWriter, *http.Request, *reqState)) http.HandlerFunc {
+			return h.withSession(StageFull, h.require(PermReview, next))
+		}
+		h.mux.HandleFunc("GET /console/queue", view(h.queue))
+		h.mux.HandleFunc("GET /console/cases/{id}", view(h.caseView))
+		h.mux.HandleFunc("GET /console/cases/{id}/evidence/{evd}", view(h.evidenceImage))
+		h.mux.HandleFunc("POST /console/cases/{id}/claim", review(h.claim))
+		h.mux.HandleFunc("POST /console/cases/{id}/unclaim", review(h.unclaim))
+		h.mux.HandleFunc("POST /console/cases/{id}/decision", review(h.decide))
+	}
 	h.mux.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusNotFound, "There is no such page.")
 	})
@@ -261,6 +283,9 @@ type page struct {
 	Enrol  bool   // TOTP: show the QR code
 	Secret string // TOTP: the secret for manual entry while enrolling
 	Forced bool   // password: the change is required before going on
+	Wide   bool   // a page of tables and images
+	Back   string // error: where to go back to
+	Data   any    // the page's own data
 }
 
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
@@ -607,5 +632,6 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request, st *reqState) {
 }
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request, st *reqState) {
-	h.render(w, r, http.StatusOK, "home", page{Title: "Console", CSRF: st.sess.CSRFSecret, User: &st.user})
+	h.render(w, r, http.StatusOK, "home", page{Title: "Console", CSRF: st.sess.CSRFSecret, User: &st.user,
+		Data: map[string]bool{"Cases": h.d.Cases != nil && st.user.Can(PermViewCases), "Audit": st.user.Can(PermViewAudit)}})
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kakunin-dev/kakunin/internal/audit"
 	"github.com/kakunin-dev/kakunin/internal/errkind"
 	"github.com/kakunin-dev/kakunin/internal/ids"
 	"github.com/kakunin-dev/kakunin/internal/tenant"
@@ -117,6 +118,10 @@ type Session struct {
 type Store interface {
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	TenantByName(ctx context.Context, name string) (tenant.Tenant, error)
+	// ConsoleTenants lists every tenant but AuditTenant.
+	ConsoleTenants(ctx context.Context) ([]tenant.Tenant, error)
+	// SearchAudit lists one tenant's audit entries matching q, in chain order.
+	SearchAudit(ctx context.Context, q AuditQuery) ([]audit.Entry, error)
 
 	InsertConsoleUser(ctx context.Context, u User) error
 	ConsoleUserByID(ctx context.Context, id string) (User, error)

@@ -198,15 +198,7 @@ func (d *demo) selfieAndLiveness(ctx context.Context, c created, person *facetes
 		if err != nil {
 			return err
 		}
-		var buf bytes.Buffer
-		mw := multipart.NewWriter(&buf)
-		_ = mw.WriteField("kind", "liveness_frame")
-		_ = mw.WriteField("captured_at", ch.IssuedAt.Add(300*time.Millisecond+time.Duration(k)*200*time.Millisecond).Format(time.RFC3339Nano))
-		_ = mw.WriteField("nonce", ch.Nonce)
-		fw, _ := mw.CreateFormFile("file", "frame.jpg")
-		_, _ = fw.Write(b)
-		_ = mw.Close()
-		if err := d.callAs(ctx, c.ClientToken, http.MethodPost, "/v1/verifications/"+c.ID+"/evidence", mw.FormDataContentType(), &buf, nil); err != nil {
+		if err := cl.UploadFrame(ctx, c.ID, b, ch.IssuedAt.Add(300*time.Millisecond+time.Duration(k)*200*time.Millisecond), ch.Nonce); err != nil {
 			return fmt.Errorf("frame %d: %w", k, err)
 		}
 	}

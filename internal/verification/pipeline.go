@@ -137,7 +137,7 @@ func (s *Service) Process(ctx context.Context, tenantID, id string) (*Verificati
 		if err != nil {
 			return err
 		}
-		return s.appendRecord(ctx, cur, in, evidence)
+		return s.appendRecord(ctx, cur, in, evidence, nil)
 	})
 	if errors.Is(err, errkind.ErrConflict) {
 		// Another run decided it between our read and our lock.

@@ -51,7 +51,8 @@ var ordinanceMethod = map[Method]string{MethodJPKI: "ワ", MethodICChip: "ヘ", 
 
 // appendRecord writes the identity record of a decision, inside the
 // decision's transaction: the record exists if and only if the decision does.
-func (s *Service) appendRecord(ctx context.Context, v *Verification, in JudgeInput, evidence []*Evidence) error {
+// extra adds non-personal fields (a reviewer's decision).
+func (s *Service) appendRecord(ctx context.Context, v *Verification, in JudgeInput, evidence []*Evidence, extra map[string]any) error {
 	if s.d.Records == nil {
 		return nil
 	}
@@ -72,6 +73,9 @@ func (s *Service) appendRecord(ctx context.Context, v *Verification, in JudgeInp
 		"method": v.Method, "ordinance_method": ordinanceMethod[v.Method], "law": v.Law, "mode": v.Mode,
 		"decision": v.Decision.Status, "decided_by": v.Decision.DecidedBy, "decided_at": v.Decision.DecidedAt,
 		"reasons": v.Decision.Reasons, "verification_created_at": v.CreatedAt, "evidence": ev,
+	}
+	for k, x := range extra {
+		r.Fields[k] = x
 	}
 	if j := jpkiResult(v); j != nil {
 		r.Fields["document"] = map[string]any{"type": "jpki_signing_certificate", "cert_serial": j["cert_serial"],

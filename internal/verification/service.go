@@ -91,6 +91,11 @@ type Deps struct {
 	Checks []Check
 	// Records keeps the identity records (確認記録); nil: none are kept.
 	Records RecordStore
+	// Reviews keeps reviewers' claims and decisions; nil: no reviews.
+	Reviews ReviewStore
+	// SupervisorReasons are the machine reasons whose cases need a second,
+	// supervisor's approval (nil: DefaultSupervisorReasons).
+	SupervisorReasons []string
 	// MethodAllowed refuses a method the declared law no longer accepts at a
 	// given time.
 	MethodAllowed func(law Law, m Method, at time.Time) error
