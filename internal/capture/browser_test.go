@@ -13,125 +13,40 @@ import (
 	"fmt"
 	"image"
 	"image/jpeg"
-	"io"
-	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/emulation"
-	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
-	"github.com/kakunin-dev/kakunin/internal/app"
 	"github.com/kakunin-dev/kakunin/internal/applicant"
+	"github.com/kakunin-dev/kakunin/internal/browsertest"
 	"github.com/kakunin-dev/kakunin/internal/capture"
 	"github.com/kakunin-dev/kakunin/internal/card"
-	"github.com/kakunin-dev/kakunin/internal/config"
 	"github.com/kakunin-dev/kakunin/internal/document"
 	"github.com/kakunin-dev/kakunin/internal/facetest"
 	"github.com/kakunin-dev/kakunin/internal/imagequality"
 	"github.com/kakunin-dev/kakunin/internal/liveness"
 	"github.com/kakunin-dev/kakunin/internal/synth"
-	"github.com/kakunin-dev/kakunin/internal/tenant"
 )
 
-const chromiumPath = "/usr/bin/chromium"
-
-// need stops the test when a prerequisite is missing: a skip on a
-// developer's machine, a failure in CI (where `make test` installs them).
-func need(t *testing.T, ok bool, what string) {
-	t.Helper()
-	if ok {
-		return
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s (CI must provide it)", what)
-	}
-	t.Skip(what)
-}
-
-func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
-
-// server is a running kakunin with a test-mode tenant.
-type server struct {
-	app  *app.App
-	base string
-	key  string
-}
+// server is browsertest's server with the capture page built in.
+type server struct{ *browsertest.Server }
 
 func newServer(t *testing.T) *server {
 	t.Helper()
-	need(t, capture.Built(), "the capture page is not built: run `make web`")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.BaseURL = "http://" + ln.Addr().String()
-	cfg.ModelsDir = filepath.Join(repoRoot(), "models")
-	cfg.Jobs.PollInterval = config.Duration(20 * time.Millisecond)
-	// The test picks the challenge before Chromium starts (its fake camera
-	// plays a file rendered for that challenge), so it must outlive the
-	// steps before the liveness step.
-	cfg.Verification.ChallengeTTL = config.Duration(10 * time.Minute)
-	a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), app.Options{Migrate: true, Workers: 2, CreateMasterKey: true})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	need(t, a.Faces != nil, "the face models are not installed: run `make models`")
-	done := make(chan struct{})
-	go func() { _ = a.Serve(ctx, ln); close(done) }()
-	t.Cleanup(func() { cancel(); <-done; a.Close() })
-	if _, err := a.CreateTenant(ctx, "shop"); err != nil {
-		t.Fatal(err)
-	}
-	key, _, err := a.Tenants.CreateAPIKey(ctx, "shop", tenant.ModeTest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &server{app: a, base: cfg.BaseURL, key: key}
+	browsertest.Need(t, capture.Built(), "the capture page is not built: run `make web`")
+	return &server{browsertest.NewServer(t)}
 }
 
 func (s *server) call(t *testing.T, method, path string, body any, out any) {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, s.base+path, rd)
-	req.Header.Set("Authorization", "Bearer "+s.key)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode >= 300 {
-		t.Fatalf("%s %s: %d %s", method, path, res.StatusCode, b)
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			t.Fatal(err)
-		}
-	}
+	s.Call(t, method, path, body, out)
 }
 
 type created struct {
@@ -159,8 +74,8 @@ func (s *server) poseChallenge(t *testing.T, id string) liveness.Challenge {
 // seconds looking ahead.
 func (s *server) video(t *testing.T, actions []liveness.Action) string {
 	t.Helper()
-	f, err := facetest.Frontal(context.Background(), s.app.Faces, filepath.Join(repoRoot(), "models"))
-	need(t, err == nil, fmt.Sprintf("sample face: %v", err))
+	f, err := facetest.Frontal(context.Background(), s.App.Faces, filepath.Join(browsertest.RepoRoot(), "models"))
+	browsertest.Need(t, err == nil, fmt.Sprintf("sample face: %v", err))
 	frames := f.Frames(facetest.Schedule(actions, 15, 3))
 	path := filepath.Join(t.TempDir(), "camera.y4m")
 	out, err := os.Create(path)
@@ -172,87 +87,6 @@ func (s *server) video(t *testing.T, actions []liveness.Action) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-// browser starts headless Chromium with the fake camera playing video.
-func browser(t *testing.T, video string, w, h int) context.Context {
-	t.Helper()
-	_, err := os.Stat(chromiumPath)
-	need(t, err == nil, "Chromium is not installed: apt-get install chromium chromium-driver")
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(w, h),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("lang", "ja"),
-		chromedp.Flag("use-fake-ui-for-media-stream", true),
-		chromedp.Flag("use-fake-device-for-media-stream", true),
-	}
-	if video != "" {
-		opts = append(opts, chromedp.Flag("use-file-for-fake-video-capture", video))
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancel(); cancelA() })
-	// The page's own errors and warnings belong in the test log.
-	chromedp.ListenTarget(ctx, func(ev any) {
-		switch ev := ev.(type) {
-		case *cdpruntime.EventExceptionThrown:
-			t.Logf("page exception: %s", ev.ExceptionDetails.Error())
-		case *cdpruntime.EventConsoleAPICalled:
-			if ev.Type == cdpruntime.APITypeError || ev.Type == cdpruntime.APITypeWarning {
-				var parts []string
-				for _, a := range ev.Args {
-					parts = append(parts, string(a.Value)+a.Description)
-				}
-				t.Logf("page console %s: %s", ev.Type, strings.Join(parts, " "))
-			}
-		}
-	})
-	// A Japanese phone: navigator.language follows Accept-Language.
-	ua := "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36"
-	if err := chromedp.Run(ctx, chromedp.EmulateViewport(int64(w), int64(h)),
-		emulation.SetUserAgentOverride(ua).WithAcceptLanguage("ja-JP,ja")); err != nil {
-		t.Fatal(err)
-	}
-	return ctx
-}
-
-// shots writes numbered screenshots into the test's output folder.
-type shots struct {
-	t   *testing.T
-	dir string
-	n   int
-}
-
-func newShots(t *testing.T) *shots {
-	base := os.Getenv("KAKUNIN_TEST_OUTPUT")
-	if base == "" {
-		base = filepath.Join(os.TempDir(), "kakunin-browser")
-	}
-	dir := filepath.Join(base, strings.ReplaceAll(t.Name(), "/", "_"))
-	_ = os.RemoveAll(dir)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshots: %s", dir)
-	return &shots{t: t, dir: dir}
-}
-
-func (s *shots) take(ctx context.Context, name string) {
-	s.t.Helper()
-	var png []byte
-	if err := chromedp.Run(ctx, chromedp.CaptureScreenshot(&png)); err != nil {
-		s.t.Fatalf("screenshot %s: %v", name, err)
-	}
-	s.n++
-	if err := os.WriteFile(filepath.Join(s.dir, fmt.Sprintf("%02d-%s.png", s.n, name)), png, 0o644); err != nil {
-		s.t.Fatal(err)
-	}
 }
 
 // waitStep waits until the page shows step, up to limit.
@@ -268,38 +102,6 @@ func waitStep(t *testing.T, ctx context.Context, step string, limit time.Duratio
 	}
 }
 
-func click(t *testing.T, ctx context.Context, sel string) {
-	t.Helper()
-	c, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := chromedp.Run(c, chromedp.WaitEnabled(sel, chromedp.ByQuery), chromedp.Click(sel, chromedp.ByQuery)); err != nil {
-		t.Fatalf("click %s: %v", sel, err)
-	}
-}
-
-// a11y checks what every step must have: the heading holds the focus (so a
-// screen reader announces the step), every control has a name, every image
-// a text alternative, and nothing overflows the viewport sideways.
-func a11y(t *testing.T, ctx context.Context, step string) {
-	t.Helper()
-	var problems []string
-	err := chromedp.Run(ctx, chromedp.Evaluate(`(() => {
-	  const p = [];
-	  if (document.activeElement?.tagName !== 'H1') p.push('focus is on ' + document.activeElement?.tagName + ', not the heading');
-	  for (const b of document.querySelectorAll('button, a.button')) if (!(b.innerText.trim() || b.getAttribute('aria-label'))) p.push('unnamed control ' + b.outerHTML.slice(0, 80));
-	  for (const i of document.querySelectorAll('input:not([type=hidden])')) if (!document.querySelector('label[for="' + i.id + '"]')) p.push('input without label ' + i.id);
-	  for (const i of document.querySelectorAll('img')) if (!i.hasAttribute('alt')) p.push('img without alt');
-	  if (document.documentElement.scrollWidth > window.innerWidth + 1) p.push('page overflows sideways: ' + document.documentElement.scrollWidth + ' > ' + window.innerWidth);
-	  return p;
-	})()`, &problems))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range problems {
-		t.Errorf("step %s: %s", step, p)
-	}
-}
-
 // TestBrowserJPKIWithFace: the jpki method with a face bound to the
 // signature (JPKI+face). The page takes the selfie and the liveness frames,
 // then hands off to the card client by QR code/deep link; the virtual My
@@ -310,35 +112,35 @@ func TestBrowserJPKIWithFace(t *testing.T) {
 	var v created
 	s.call(t, http.MethodPost, "/v1/verifications", map[string]any{"method": "jpki", "face": true, "law": "aml", "reference_id": "browser-jpki"}, &v)
 	ch := s.poseChallenge(t, v.ID)
-	ctx := browser(t, s.video(t, ch.Actions), 390, 844)
-	shot := newShots(t)
+	ctx := browsertest.Browser(t, s.video(t, ch.Actions), 390, 844)
+	shot := browsertest.NewShots(t)
 
 	if err := chromedp.Run(ctx, chromedp.Navigate(v.CaptureURL)); err != nil {
 		t.Fatal(err)
 	}
 	waitStep(t, ctx, "consent", 30*time.Second)
-	a11y(t, ctx, "consent")
-	shot.take(ctx, "consent")
-	click(t, ctx, "#agree")
-	click(t, ctx, "#start")
+	browsertest.A11y(t, ctx, "consent")
+	shot.Take(ctx, "consent")
+	browsertest.Click(t, ctx, "#agree")
+	browsertest.Click(t, ctx, "#start")
 
 	waitStep(t, ctx, "selfie", 30*time.Second)
 	time.Sleep(700 * time.Millisecond)
-	shot.take(ctx, "selfie")
+	shot.Take(ctx, "selfie")
 	waitStep(t, ctx, "liveness", 90*time.Second)
-	a11y(t, ctx, "liveness")
-	shot.take(ctx, "liveness-intro")
+	browsertest.A11y(t, ctx, "liveness")
+	shot.Take(ctx, "liveness-intro")
 	startLiveness(t, ctx)
 	time.Sleep(3 * time.Second)
-	shot.take(ctx, "liveness-capture")
+	shot.Take(ctx, "liveness-capture")
 
 	waitStep(t, ctx, "handoff", 90*time.Second)
 	var link string
 	if err := chromedp.Run(ctx, chromedp.WaitVisible("#card-link", chromedp.ByQuery), chromedp.AttributeValue("#card-link", "href", &link, nil)); err != nil {
 		t.Fatal(err)
 	}
-	a11y(t, ctx, "handoff")
-	shot.take(ctx, "handoff")
+	browsertest.A11y(t, ctx, "handoff")
+	shot.Take(ctx, "handoff")
 
 	// The card client, as the phone would run it after scanning the QR code.
 	cc, err := applicant.ParseCardLink(link)
@@ -358,7 +160,7 @@ func TestBrowserJPKIWithFace(t *testing.T) {
 	}
 
 	status := waitResult(t, ctx)
-	shot.take(ctx, "done")
+	shot.Take(ctx, "done")
 	var got struct {
 		Status string
 		Checks []struct {
@@ -390,7 +192,7 @@ func logChecks[C any](t *testing.T, status string, checks []C) {
 func startLiveness(t *testing.T, ctx context.Context) {
 	t.Helper()
 	time.Sleep(1500 * time.Millisecond)
-	click(t, ctx, "#liveness-start")
+	browsertest.Click(t, ctx, "#liveness-start")
 }
 
 type signer struct{ c *card.JPKI }
@@ -420,7 +222,7 @@ func waitResult(t *testing.T, ctx context.Context) string {
 func myNumberCard(t *testing.T) (front, back, edge string) {
 	t.Helper()
 	fonts, err := synth.LoadFonts()
-	need(t, err == nil, fmt.Sprintf("Japanese fonts: %v", err))
+	browsertest.Need(t, err == nil, fmt.Sprintf("Japanese fonts: %v", err))
 	dir := t.TempDir()
 	for index := range 20 {
 		shots, err := synth.SpecimenShots(fonts, document.MyNumberCard, index, synth.GenerateOptions{N: 1, Seed: 7})
@@ -492,20 +294,20 @@ func TestBrowserDocumentImage(t *testing.T) {
 	var v created
 	s.call(t, http.MethodPost, "/v1/verifications", map[string]any{"method": "document_image", "face": true, "law": "none", "reference_id": "browser-doc"}, &v)
 	ch := s.poseChallenge(t, v.ID)
-	ctx := browser(t, s.video(t, ch.Actions), 390, 844)
-	shot := newShots(t)
+	ctx := browsertest.Browser(t, s.video(t, ch.Actions), 390, 844)
+	shot := browsertest.NewShots(t)
 
 	if err := chromedp.Run(ctx, chromedp.Navigate(v.CaptureURL)); err != nil {
 		t.Fatal(err)
 	}
 	waitStep(t, ctx, "consent", 30*time.Second)
-	click(t, ctx, "#agree")
-	click(t, ctx, "#start")
+	browsertest.Click(t, ctx, "#agree")
+	browsertest.Click(t, ctx, "#start")
 	waitStep(t, ctx, "doctype", 10*time.Second)
-	a11y(t, ctx, "doctype")
-	click(t, ctx, "#doc-my_number_card")
-	shot.take(ctx, "doctype")
-	click(t, ctx, "#next")
+	browsertest.A11y(t, ctx, "doctype")
+	browsertest.Click(t, ctx, "#doc-my_number_card")
+	shot.Take(ctx, "doctype")
+	browsertest.Click(t, ctx, "#next")
 
 	upload := func(step, file string) {
 		t.Helper()
@@ -515,8 +317,8 @@ func TestBrowserDocumentImage(t *testing.T) {
 		}
 	}
 	waitStep(t, ctx, "document_front", 10*time.Second)
-	a11y(t, ctx, "document_front")
-	shot.take(ctx, "document-front")
+	browsertest.A11y(t, ctx, "document_front")
+	shot.Take(ctx, "document-front")
 	front, back, edge := myNumberCard(t)
 	upload("document_front", smallPhoto(t))
 	c, cancel := context.WithTimeout(ctx, 20*time.Second)
@@ -528,8 +330,8 @@ func TestBrowserDocumentImage(t *testing.T) {
 	if !strings.Contains(reasons, "小さすぎ") {
 		t.Errorf("feedback for a 320x202 photo: %q; want the too-small message", reasons)
 	}
-	shot.take(ctx, "document-front-too-small")
-	click(t, ctx, "#retake")
+	shot.Take(ctx, "document-front-too-small")
+	browsertest.Click(t, ctx, "#retake")
 	upload("document_front", front)
 	upload("document_back", back)
 	upload("document_thickness", edge)
@@ -538,7 +340,7 @@ func TestBrowserDocumentImage(t *testing.T) {
 	waitStep(t, ctx, "liveness", 90*time.Second)
 	startLiveness(t, ctx)
 	status := waitResult(t, ctx)
-	shot.take(ctx, "done")
+	shot.Take(ctx, "done")
 	var got struct {
 		Status string
 		Checks []struct {
@@ -576,33 +378,33 @@ func TestBrowserDocumentImage(t *testing.T) {
 // with no sideways overflow, in both languages.
 func TestCaptureLayouts(t *testing.T) {
 	s := newServer(t)
-	shot := newShots(t)
+	shot := browsertest.NewShots(t)
 	for _, size := range []struct{ w, h int }{{360, 640}, {1280, 800}} {
 		var v created
 		s.call(t, http.MethodPost, "/v1/verifications", map[string]any{"method": "ic_chip", "face": true, "reference_id": "layout"}, &v)
-		ctx := browser(t, "", size.w, size.h)
+		ctx := browsertest.Browser(t, "", size.w, size.h)
 		if err := chromedp.Run(ctx, chromedp.Navigate(v.CaptureURL)); err != nil {
 			t.Fatal(err)
 		}
 		waitStep(t, ctx, "consent", 30*time.Second)
-		a11y(t, ctx, "consent")
-		shot.take(ctx, fmt.Sprintf("consent-%dx%d-ja", size.w, size.h))
+		browsertest.A11y(t, ctx, "consent")
+		shot.Take(ctx, fmt.Sprintf("consent-%dx%d-ja", size.w, size.h))
 		var before, after string
 		if err := chromedp.Run(ctx, chromedp.Text("h1", &before, chromedp.ByQuery)); err != nil {
 			t.Fatal(err)
 		}
-		click(t, ctx, "#lang")
+		browsertest.Click(t, ctx, "#lang")
 		if err := chromedp.Run(ctx, chromedp.Text("h1", &after, chromedp.ByQuery)); err != nil {
 			t.Fatal(err)
 		}
 		if before != "はじめに" || after != "Before you start" {
 			t.Errorf("heading %q, after switching the language %q; want Japanese for a Japanese browser, then English", before, after)
 		}
-		shot.take(ctx, fmt.Sprintf("consent-%dx%d-en", size.w, size.h))
-		click(t, ctx, "#agree")
-		click(t, ctx, "#start")
+		shot.Take(ctx, fmt.Sprintf("consent-%dx%d-en", size.w, size.h))
+		browsertest.Click(t, ctx, "#agree")
+		browsertest.Click(t, ctx, "#start")
 		waitStep(t, ctx, "handoff", 20*time.Second)
-		a11y(t, ctx, "handoff")
-		shot.take(ctx, fmt.Sprintf("handoff-%dx%d", size.w, size.h))
+		browsertest.A11y(t, ctx, "handoff")
+		shot.Take(ctx, fmt.Sprintf("handoff-%dx%d", size.w, size.h))
 	}
 }
