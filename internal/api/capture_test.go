@@ -2,12 +2,14 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/kakunin-dev/kakunin/internal/store/storetest"
+	"github.com/kakunin-dev/kakunin/internal/verification"
 )
 
 // TestHandoff: the capture page mints a one-time token for the card client;
@@ -154,5 +156,41 @@ func TestChallengeReuse(t *testing.T) {
 	e.do(http.MethodPost, "/v1/verifications/"+v.ID+"/challenge", v.ClientToken, nil, "").json(t, &c)
 	if a.Nonce == "" || a.Nonce != b.Nonce || c.Nonce == a.Nonce {
 		t.Errorf("nonces GET %q, GET %q, POST %q: want the first two equal and the renewal new", a.Nonce, b.Nonce, c.Nonce)
+	}
+}
+
+// TestClientSeesResubmission: a reviewer's request to redo steps reaches the
+// capture page through the client view, without reasons or personal data.
+func TestClientSeesResubmission(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t))
+	v := e.create(e.keyA, map[string]any{"method": "document_image", "law": "none", "reference_id": "resub"})
+	for _, kind := range []string{"document_front", "selfie"} {
+		if r := e.upload(v.ID, e.keyA, kind, photo(t, 1280, 800, 5)); r.Status != 201 {
+			t.Fatalf("%s: %d", kind, r.Status)
+		}
+	}
+	if r := e.do(http.MethodPost, "/v1/verifications/"+v.ID+"/submit", e.keyA, nil, ""); r.Status != 200 {
+		t.Fatalf("submit: %d", r.Status)
+	}
+	if got := e.waitDecided(v.ID, e.keyA); got.Status != "review" {
+		t.Fatalf("got %s; want review (document checks do not exist yet)", got.Status)
+	}
+	ctx := context.Background()
+	tid := mustTenant(t, e, "a")
+	actor := verification.Actor("console:usr_test")
+	if _, err := e.app.Verifications.Claim(ctx, tid, v.ID, actor); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.Verifications.Review(ctx, tid, v.ID, verification.ReviewDecision{Outcome: verification.OutcomeResubmit,
+		Reasons: []string{"image_unreadable"}, Steps: []string{"document", "selfie"}}, actor); err != nil {
+		t.Fatal(err)
+	}
+	var cv struct {
+		Status        string
+		ResubmitSteps []string `json:"resubmit_steps"`
+	}
+	e.do(http.MethodGet, "/v1/client/verification", v.ClientToken, nil, "").json(t, &cv)
+	if cv.Status != "rejected" || strings.Join(cv.ResubmitSteps, ",") != "document,selfie" {
+		t.Errorf("client view: %+v; want rejected with steps document, selfie", cv)
 	}
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/kakunin-dev/kakunin/internal/errkind"
@@ -58,6 +59,10 @@ type ClientVerificationJSON struct {
 	// only): the hashes of the selfie and frames as the server received them,
 	// so a card client that did not take them can still sign over them.
 	FaceBinding *FaceBindingJSON `json:"face_binding,omitempty"`
+	// ResubmitSteps lists the steps a reviewer asked the person to redo
+	// (decision reason resubmit_<step>); the business starts a new
+	// verification for them, reached through redirect_url.
+	ResubmitSteps []string `json:"resubmit_steps,omitempty"`
 }
 
 // FaceBindingJSON holds the digests of docs/jpki-face.md.
@@ -90,6 +95,13 @@ func (s *Server) clientVerification(w http.ResponseWriter, r *http.Request) {
 		MissingEvidence: []verification.EvidenceKind{}, ExpiresAt: v.ExpiresAt, RedirectURL: v.RedirectURL}
 	if v.Status.AcceptsInput() {
 		out.MissingEvidence = append(out.MissingEvidence, verification.MissingEvidence(v, ev)...)
+	}
+	if v.Decision != nil {
+		for _, r := range v.Decision.Reasons {
+			if step, ok := strings.CutPrefix(r, "resubmit_"); ok {
+				out.ResubmitSteps = append(out.ResubmitSteps, step)
+			}
+		}
 	}
 	if v.Method == verification.MethodJPKI && v.Face {
 		selfie, frames, selfieID, err := s.Verifications.FaceDigests(r.Context(), v)

@@ -374,6 +374,12 @@ async function done() {
   main.querySelector('.wait')?.remove();
   const result = h('p', { class: `result ${cur.status}`, id: 'result', 'data-status': cur.status, text: outcome });
   main.append(result);
+  if (cur.resubmit_steps?.length) {
+    // A reviewer asked for some steps again: say which, and send the person
+    // back to the business, which starts a new verification for them.
+    main.append(h('p', { text: 'resubmitLead' }),
+      h('ul', { id: 'resubmit' }, cur.resubmit_steps.map((st) => h('li', { text: `redo_${st}` }))));
+  }
   if (cur.redirect_url && /^https?:\/\//.test(cur.redirect_url)) {
     main.append(h('a', { class: 'button primary', id: 'continue', href: cur.redirect_url, text: 'continue' }));
   } else {
