@@ -60,6 +60,8 @@ Commands:
   eval faces DIR --out OUT       score all pairs of DIR/<identity>/ images: report.json, det.png
   eval liveness DIR --out OUT    APCER per attack type and BPCER over DIR/{live,identities,attack/<type>,spoof}:
                                  report.json, liveness.png
+  eval documents DIR --out OUT   read every specimen of a "synth documents" folder and score the fields
+                                 against the ground truth: report.json, accuracy.png
   bench face IMG [--n N]         milliseconds per face stage
   evidence verify                decrypt every stored evidence object and check its hash; exit 1 on any failure
   webhook listen --addr ADDR --secret whsec_...
@@ -361,6 +363,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return synthExit(runSynth(rest, stdout, stderr))
 	case "user create":
 		return runUserCreate(ctx, rest, stdout, stderr)
+	case "eval documents":
+		if code := runEvalDocuments(rest, stdout, stderr); code != 0 {
+			return exitError{code, errors.New("eval documents failed")}
+		}
+		return nil
 	case "card jpki-face":
 		return cardJPKIFace(ctx, rest, stdout, stderr)
 	case "card read":

@@ -91,7 +91,7 @@ func New(d Deps) *Handler {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
 	h := &Handler{d: d, mux: http.NewServeMux(), pages: map[string]*template.Template{}}
-	for _, p := range []string{"login", "totp", "password", "home", "error", "queue", "case", "audit"} {
+	for _, p := range []string{"login", "totp", "password", "home", "error", "queue", "case", "audit", "dashboard"} {
 		h.pages[p] = template.Must(template.ParseFS(assets, "templates/layout.html", "templates/"+p+".html"))
 	}
 	css, _ := fs.Sub(assets, "static")
@@ -118,6 +118,7 @@ func New(d Deps) *Handler {
 			return h.withSession(StageFull, h.require(PermReview, next))
 		}
 		h.mux.HandleFunc("GET /console/queue", view(h.queue))
+		h.mux.HandleFunc("GET /console/dashboard", view(h.dashboard))
 		h.mux.HandleFunc("GET /console/cases/{id}", view(h.caseView))
 		h.mux.HandleFunc("GET /console/cases/{id}/evidence/{evd}", view(h.evidenceImage))
 		h.mux.HandleFunc("POST /console/cases/{id}/claim", review(h.claim))

@@ -122,6 +122,8 @@ type Store interface {
 	ConsoleTenants(ctx context.Context) ([]tenant.Tenant, error)
 	// SearchAudit lists one tenant's audit entries matching q, in chain order.
 	SearchAudit(ctx context.Context, q AuditQuery) ([]audit.Entry, error)
+	// DashboardStats counts the dashboard's figures for q.
+	DashboardStats(ctx context.Context, q StatsQuery) (Stats, error)
 
 	InsertConsoleUser(ctx context.Context, u User) error
 	ConsoleUserByID(ctx context.Context, id string) (User, error)

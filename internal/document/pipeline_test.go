@@ -1,0 +1,144 @@
+package document_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"os"
+	"testing"
+
+	"github.com/kakunin-dev/kakunin/internal/document"
+	"github.com/kakunin-dev/kakunin/internal/ocr"
+	"github.com/kakunin-dev/kakunin/internal/synth"
+)
+
+var pipelineTypes = []document.Type{document.DriversLicense, document.MyNumberCard, document.ResidenceCard, document.Passport, document.HealthInsuranceCard}
+
+// flatShots renders documents 0..n-1 of each type (index%3 == 0 is the
+// clean level) and returns their flat photographs.
+func flatShots(t testing.TB, n int, level synth.Level) []synth.Shot {
+	fonts := loadFonts(t)
+	var out []synth.Shot
+	for _, typ := range pipelineTypes {
+		for i := range n {
+			shots, err := synth.SpecimenShots(fonts, typ, i*3+levelOffset(level), synth.GenerateOptions{Seed: 5, Now: refDay})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range shots {
+				if s.Truth.Camera.View == synth.ViewFlat {
+					out = append(out, s)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func levelOffset(l synth.Level) int {
+	for i, x := range synth.Levels {
+		if x == l {
+			return i
+		}
+	}
+	return 0
+}
+
+func TestFindQuadOnSpecimens(t *testing.T) {
+	if testing.Short() {
+		t.Skip("renders specimens")
+	}
+	var errs []float64
+	for _, s := range flatShots(t, 2, synth.LevelClean) {
+		q, err := document.FindQuad(s.Photo.Image)
+		if err != nil {
+			t.Errorf("%s: %v", s.Truth.File, err)
+			continue
+		}
+		// Clean shots are upright: the quad's labels are the printed corners.
+		var worst float64
+		for i := range 4 {
+			worst = math.Max(worst, math.Hypot(q[i].X-s.Photo.Corners[i][0], q[i].Y-s.Photo.Corners[i][1]))
+		}
+		errs = append(errs, worst)
+		if worst > 6 {
+			t.Errorf("%s: corner %.1f px from the truth; got %v, want %v", s.Truth.File, worst, q, s.Photo.Corners)
+		}
+	}
+	t.Logf("worst corner error per document (px): %.1f", errs)
+}
+
+func TestFindQuadRejectsBlank(t *testing.T) {
+	img := onWhite(synthBlank())
+	_, err := document.FindQuad(img)
+	if err == nil {
+		t.Fatal("found a document in a blank image")
+	}
+}
+
+func tesseract(t testing.TB) *ocr.Tesseract {
+	t.Helper()
+	tess := ocr.New()
+	if err := tess.Open(context.Background(), "jpn", "eng"); err != nil {
+		if errors.Is(err, ocr.ErrNotInstalled) && os.Getenv("CI") == "" {
+			t.Skipf("tesseract missing: %v (apt-get install tesseract-ocr tesseract-ocr-jpn)", err)
+		}
+		t.Fatal(err)
+	}
+	return tess
+}
+
+// TestExtractCleanSpecimens reads clean specimens of every type end to
+// end. Classification and the portrait must be right every time; OCR of
+// the key fields must be exact for at least 80% of them (a handful of
+// specimens cannot measure the accuracy: eval documents does).
+func TestExtractCleanSpecimens(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs tesseract")
+	}
+	ex := document.NewExtractor(tesseract(t))
+	var right, total int
+	for _, s := range flatShots(t, 1, synth.LevelClean) {
+		res, err := ex.Extract(context.Background(), s.Photo.Image, document.Options{CurrentTime: refDay})
+		if err != nil {
+			t.Errorf("%s: %v", s.Truth.File, err)
+			continue
+		}
+		if res.Type != s.Truth.Type || res.Side != s.Truth.Side {
+			t.Errorf("%s: classified %s %s; want %s %s", s.Truth.File, res.Type, res.Side, s.Truth.Type, s.Truth.Side)
+			continue
+		}
+		for _, f := range []document.Field{document.FieldName, document.FieldBirthDate, document.FieldDocumentNumber, document.FieldMyNumber} {
+			want, ok := s.Truth.Fields[f]
+			if !ok {
+				continue
+			}
+			total++
+			if got := res.Fields[f].Value; got != want.Value {
+				t.Logf("%s %s: got %q; want %q", s.Truth.File, f, got, want.Value)
+				continue
+			}
+			right++
+		}
+		if s.Truth.Type != document.HealthInsuranceCard && s.Truth.Side != document.SideBack && res.Portrait == nil {
+			t.Errorf("%s: no portrait crop", s.Truth.File)
+		}
+	}
+	if total == 0 || float64(right) < 0.8*float64(total) {
+		t.Errorf("key fields exact: %d of %d; want at least 80%%", right, total)
+	}
+}
+
+// BenchmarkKeyFields is the time to read one document's key fields
+// (name, birth date, number), outline and classification included.
+func BenchmarkKeyFields(b *testing.B) {
+	ex := document.NewExtractor(tesseract(b))
+	shots := flatShots(b, 1, synth.LevelClean)
+	b.ResetTimer()
+	for i := range b.N {
+		s := shots[i%len(shots)]
+		if _, err := ex.Extract(context.Background(), s.Photo.Image, document.Options{CurrentTime: refDay, KeyFieldsOnly: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
