@@ -92,6 +92,8 @@ func TestWalkthrough(t *testing.T) {
 				if !slices.Contains(c.Reasons, "liveness_challenge_missing") {
 					t.Errorf("liveness reasons: got %v; want liveness_challenge_missing", c.Reasons)
 				}
+			case "document_read":
+				want = "failed" // it runs (tesseract is installed): a noise photo holds no readable document
 			}
 			if c.Status != want {
 				t.Errorf("check %s: got %s; want %s", c.Name, c.Status, want)

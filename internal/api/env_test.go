@@ -200,9 +200,18 @@ func (e *env) postJSON(path, key string, v any, headers ...string) resp {
 
 func (e *env) upload(id, key, kind string, file []byte) resp {
 	e.t.Helper()
+	return e.uploadWith(id, key, kind, file, nil)
+}
+
+// uploadWith sends evidence with extra form fields (document_type, ...).
+func (e *env) uploadWith(id, key, kind string, file []byte, fields map[string]string) resp {
+	e.t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	_ = mw.WriteField("kind", kind)
+	for k, v := range fields {
+		_ = mw.WriteField(k, v)
+	}
 	fw, _ := mw.CreateFormFile("file", "upload.bin")
 	_, _ = fw.Write(file)
 	_ = mw.Close()

@@ -137,6 +137,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 			checks = append(checks, verification.LivenessCheck{Analyzer: an, Calibration: cal, Seen: a.Store})
 		}
 	}
+	if dr, derr := openDocumentReader(ctx); derr != nil {
+		log.Warn("document reader unavailable (install tesseract-ocr tesseract-ocr-jpn): document_read will be recorded as unavailable", "error", derr.Error())
+	} else {
+		checks = append(checks, verification.DocumentReadCheck{Reader: dr})
+	}
 	limits := upload.Limits{MaxBytes: cfg.Uploads.MaxBytes, MaxPixels: cfg.Uploads.MaxPixels, MaxSide: upload.DefaultLimits().MaxSide}
 	a.Verifications = verification.NewService(verification.Deps{
 		Store: a.Store, Sealer: a.Vault, Blobs: a.Blobs, Audit: a.Audit, Events: a.Webhooks,

@@ -20,7 +20,6 @@ import (
 	"image/color"
 	"image/jpeg"
 	"io"
-	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -67,24 +66,6 @@ func (h *hooks) has(s string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return slices.Contains(h.events, s)
-}
-
-// noisePhoto is a sharp, well-exposed synthetic JPEG with no face in it.
-func noisePhoto(t *testing.T, w, h int, seed uint64) []byte {
-	t.Helper()
-	rng := rand.New(rand.NewPCG(seed, 1))
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			v := uint8(60 + rng.IntN(130))
-			img.Set(x, y, color.RGBA{v, uint8(int(v) * 9 / 10), uint8(int(v) * 8 / 10), 255})
-		}
-	}
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 90}); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
 }
 
 // chartPhoto is a synthetic photo of a test chart: a colour gradient under
@@ -523,6 +504,17 @@ func TestBrowserConsole(t *testing.T) {
 	if got := b.status("/console/audit/export.csv?tenant=" + shop.ID); got != http.StatusOK {
 		t.Errorf("auditor export: %d; want 200", got)
 	}
+
+	// The dashboard counts what the test did.
+	b.open("/console/dashboard")
+	b.heading("Dashboard")
+	var charts int
+	b.run(chromedp.Evaluate(`document.querySelectorAll('svg[role=img] rect').length`, &charts))
+	if page := b.text(); charts == 0 || !strings.Contains(page, "2 verifications in 30 days") || !strings.Contains(page, "2 approved by a reviewer") {
+		t.Errorf("dashboard (%d bars):\n%s", charts, page)
+	}
+	b.shot.Take(b.ctx, "dashboard")
+	publish(t, b.ctx, "dashboard")
 	b.signOut()
 }
 

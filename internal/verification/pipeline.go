@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 
 	"sort"
 	"time"
@@ -42,7 +43,7 @@ func requiredChecks(v *Verification) []string {
 	case MethodICChip:
 		return []string{"chip_authenticity", "image_quality", "face_match", "liveness"}
 	default:
-		return []string{"image_quality", "document_authenticity", "face_match", "liveness"}
+		return []string{"image_quality", "document_read", "document_authenticity", "face_match", "liveness"}
 	}
 }
 
@@ -104,6 +105,25 @@ func (s *Service) Process(ctx context.Context, tenantID, id string) (*Verificati
 			return nil
 		}
 		in := JudgeInput{Verification: cur, Checks: checks}
+		if cur.SealedIdentity == nil {
+			// A check that read the person's data (a document) provides the
+			// identity the decision compares; sealed like the chip's.
+			for _, c := range checks {
+				if c.identity == nil {
+					continue
+				}
+				b, _ := json.Marshal(c.identity)
+				if cur.SealedIdentity, err = s.d.Sealer.Seal(ctx, cur.TenantID, b, identityAAD(cur.ID)); err != nil {
+					return err
+				}
+				if cur.MethodResult == nil {
+					cur.MethodResult = map[string]any{}
+				}
+				// 犯収法施行規則 6条1項1号ホ: photographs of the document and the person.
+				cur.MethodResult["document_image"] = map[string]any{"ordinance_method": "ホ", "document_type": strings.TrimPrefix(c.identity.Source, "document_image:")}
+				break
+			}
+		}
 		var read []string
 		if cur.SealedApplicant != nil {
 			var a Applicant

@@ -199,6 +199,10 @@ type CheckResult struct {
 	Details    any         `json:"details,omitempty"`
 	StartedAt  time.Time   `json:"started_at"`
 	DurationMS float64     `json:"duration_ms"`
+	// identity is what the check read about the person (a document's
+	// fields): sealed into the verification by Process, never serialised
+	// with the check.
+	identity *Identity
 }
 
 // Decision is how the verification was decided and why.

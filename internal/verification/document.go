@@ -1,0 +1,115 @@
+package verification
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/kakunin-dev/kakunin/internal/errkind"
+)
+
+// DocumentReading is what a photographed identity document said, as the
+// document reader (internal/document through an adapter) found it. Fields
+// hold personal data: they are sealed into the verification's identity and
+// never written into check details.
+type DocumentReading struct {
+	Type string // document type code (internal/document)
+	Side string
+	// Fields are normalised values by field code: name, name_kana,
+	// birth_date (ISO), address, document_number, expiry_date (ISO),
+	// nationality, sex.
+	Fields map[string]string
+	// Checks are the document's own validations (check digits, MRZ,
+	// expiry) by name, true when passed.
+	Checks map[string]bool
+}
+
+// DocumentReader reads a photographed document. declaredType is the type
+// the person chose ("" when not said).
+type DocumentReader interface {
+	ReadDocument(ctx context.Context, photo []byte, declaredType string) (*DocumentReading, error)
+}
+
+// ErrDocumentUnreadable is what a DocumentReader wraps when the photo holds
+// no readable document (no outline, unknown layout).
+var ErrDocumentUnreadable = errors.New("verification: document unreadable")
+
+// DocumentReadCheck reads the front of the document (type, fields, its own
+// check digits and expiry) for the ホ method. It passes when the type is
+// recognised (and is the one the person chose), the name and birth date
+// were read, and every validation the document carries passed. What it
+// read becomes the verification's identity (sealed), which the decision
+// compares with the applicant data and checks for age and expiry.
+type DocumentReadCheck struct {
+	Reader DocumentReader
+}
+
+// Name implements Check.
+func (DocumentReadCheck) Name() string { return "document_read" }
+
+// Applies implements Check.
+func (DocumentReadCheck) Applies(v *Verification) bool { return v.Method == MethodDocumentImage }
+
+// Run implements Check.
+func (c DocumentReadCheck) Run(ctx context.Context, in *Input) CheckResult {
+	var front *Evidence
+	for _, e := range in.Evidence {
+		if e.Kind == KindDocumentFront && e.DeletedAt == nil {
+			front = e // the latest front counts
+		}
+	}
+	if front == nil {
+		return CheckResult{Status: CheckFailed, Reasons: []string{"document_front_missing"}}
+	}
+	b, err := in.Load(ctx, front)
+	if err != nil {
+		return CheckResult{Status: CheckFailed, Reasons: []string{"evidence_unreadable"}}
+	}
+	declared := front.Meta["document_type"]
+	r, err := c.Reader.ReadDocument(ctx, b, declared)
+	if errors.Is(err, ErrDocumentUnreadable) || errkind.Reason(err) != "" {
+		return CheckResult{Status: CheckFailed, Reasons: []string{"document_unreadable"}}
+	}
+	if err != nil {
+		return CheckResult{Status: CheckUnavailable, Reasons: []string{"document_reader_error"}}
+	}
+	var reasons []string
+	if declared != "" && r.Type != declared {
+		reasons = append(reasons, "document_type_mismatch")
+	}
+	var read []string
+	for f, val := range r.Fields {
+		if val != "" {
+			read = append(read, f)
+		}
+	}
+	slices.Sort(read)
+	if r.Fields["name"] == "" || r.Fields["birth_date"] == "" {
+		reasons = append(reasons, "document_fields_unread")
+	}
+	var failed []string
+	for name, ok := range r.Checks {
+		if !ok {
+			failed = append(failed, name)
+		}
+	}
+	slices.Sort(failed)
+	for _, name := range failed {
+		if name == "expiry" {
+			reasons = append(reasons, "document_expired")
+		} else {
+			reasons = append(reasons, "document_"+name+"_failed")
+		}
+	}
+	out := CheckResult{Status: CheckPassed, Reasons: []string{},
+		Details: map[string]any{"document_type": r.Type, "side": r.Side, "declared_type": declared, "fields_read": read, "validations_failed": failed}}
+	if len(reasons) > 0 {
+		out.Status, out.Reasons = CheckFailed, reasons
+	}
+	if r.Fields["name"] != "" && r.Fields["birth_date"] != "" {
+		out.identity = &Identity{Source: "document_image:" + r.Type, Name: r.Fields["name"], BirthDate: r.Fields["birth_date"],
+			Address: r.Fields["address"], Sex: r.Fields["sex"], Nationality: r.Fields["nationality"],
+			DocumentNumber: r.Fields["document_number"], ExpiryDate: r.Fields["expiry_date"]}
+	}
+	return out
+}
