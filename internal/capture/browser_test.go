@@ -102,23 +102,31 @@ func waitStep(t *testing.T, ctx context.Context, step string, limit time.Duratio
 	}
 }
 
+// open creates a verification, picks a head-movement challenge for it,
+// renders the fake camera's video for that challenge, starts Chromium on a
+// phone-sized window and opens the capture page at its consent step.
+func open(t *testing.T, body map[string]any) (*server, created, context.Context, *browsertest.Shots) {
+	t.Helper()
+	s := newServer(t)
+	var v created
+	s.call(t, http.MethodPost, "/v1/verifications", body, &v)
+	ch := s.poseChallenge(t, v.ID)
+	ctx := browsertest.Browser(t, s.video(t, ch.Actions), 390, 844)
+	shot := browsertest.NewShots(t)
+	if err := chromedp.Run(ctx, chromedp.Navigate(v.CaptureURL)); err != nil {
+		t.Fatal(err)
+	}
+	waitStep(t, ctx, "consent", 30*time.Second)
+	return s, v, ctx, shot
+}
+
 // TestBrowserJPKIWithFace: the jpki method with a face bound to the
 // signature (JPKI+face). The page takes the selfie and the liveness frames,
 // then hands off to the card client by QR code/deep link; the virtual My
 // Number card signs over what the server received; the page submits and
 // shows the decision.
 func TestBrowserJPKIWithFace(t *testing.T) {
-	s := newServer(t)
-	var v created
-	s.call(t, http.MethodPost, "/v1/verifications", map[string]any{"method": "jpki", "face": true, "law": "aml", "reference_id": "browser-jpki"}, &v)
-	ch := s.poseChallenge(t, v.ID)
-	ctx := browsertest.Browser(t, s.video(t, ch.Actions), 390, 844)
-	shot := browsertest.NewShots(t)
-
-	if err := chromedp.Run(ctx, chromedp.Navigate(v.CaptureURL)); err != nil {
-		t.Fatal(err)
-	}
-	waitStep(t, ctx, "consent", 30*time.Second)
+	s, v, ctx, shot := open(t, map[string]any{"method": "jpki", "face": true, "law": "aml", "reference_id": "browser-jpki"})
 	browsertest.A11y(t, ctx, "consent")
 	shot.Take(ctx, "consent")
 	browsertest.Click(t, ctx, "#agree")
@@ -290,17 +298,7 @@ func smallPhoto(t *testing.T) string {
 // endpoint), then photographs of a synthetic My Number card (front, back,
 // edge), then selfie and liveness.
 func TestBrowserDocumentImage(t *testing.T) {
-	s := newServer(t)
-	var v created
-	s.call(t, http.MethodPost, "/v1/verifications", map[string]any{"method": "document_image", "face": true, "law": "none", "reference_id": "browser-doc"}, &v)
-	ch := s.poseChallenge(t, v.ID)
-	ctx := browsertest.Browser(t, s.video(t, ch.Actions), 390, 844)
-	shot := browsertest.NewShots(t)
-
-	if err := chromedp.Run(ctx, chromedp.Navigate(v.CaptureURL)); err != nil {
-		t.Fatal(err)
-	}
-	waitStep(t, ctx, "consent", 30*time.Second)
+	s, v, ctx, shot := open(t, map[string]any{"method": "document_image", "face": true, "law": "none", "reference_id": "browser-doc"})
 	browsertest.Click(t, ctx, "#agree")
 	browsertest.Click(t, ctx, "#start")
 	waitStep(t, ctx, "doctype", 10*time.Second)

@@ -170,10 +170,11 @@ func japaneseText(s string) string {
 	return strings.Join(strings.Fields(HalfWidth(s)), "")
 }
 
-// licenceCheckDigit is the unofficial check digit of a driver's licence
-// number (research/jpki.md §3.5): weights 5 4 3 2 7 6 5 4 3 2 over the
-// first ten digits, the last digit of 11 − sum mod 11. -1 for bad input.
-func licenceCheckDigit(first10 string) int {
+// LicenceCheckDigit is the unofficial check digit (the 11th digit) of a
+// driver's licence number (research/jpki.md §3.5): weights 5 4 3 2 7 6 5 4
+// 3 2 over the first ten digits, the last digit of 11 − sum mod 11. -1
+// when first10 is not ten ASCII digits.
+func LicenceCheckDigit(first10 string) int {
 	if len(first10) != 10 {
 		return -1
 	}

@@ -51,10 +51,10 @@ func TestParsePassportDate(t *testing.T) {
 
 func TestLicenceCheckDigit(t *testing.T) {
 	// 6324567673 70: the specimen numbers carry the digit in 11th place.
-	if got := licenceCheckDigit("6324567673"); got != 7 {
-		t.Errorf("licenceCheckDigit = %d; want 7", got)
+	if got := LicenceCheckDigit("6324567673"); got != 7 {
+		t.Errorf("LicenceCheckDigit = %d; want 7", got)
 	}
-	if got := licenceCheckDigit("12345"); got != -1 {
+	if got := LicenceCheckDigit("12345"); got != -1 {
 		t.Errorf("short input: got %d; want -1", got)
 	}
 }

@@ -413,7 +413,7 @@ func validate(res *Result, o Options) {
 	}
 	if fr, ok := res.Fields[FieldDocumentNumber]; ok && res.Type == DriversLicense {
 		v := fr.Value
-		good := len(v) == 12 && licenceCheckDigit(v[:10]) == int(v[10]-'0')
+		good := len(v) == 12 && LicenceCheckDigit(v[:10]) == int(v[10]-'0')
 		mark(FieldDocumentNumber, good, "licence_check_digit", "unofficial rule: a soft signal, never a reason to reject")
 	}
 	if fr, ok := res.Fields[FieldMRZ]; ok && fr.Valid != nil {

@@ -8,6 +8,7 @@ package synth
 
 import (
 	"fmt"
+	"github.com/kakunin-dev/kakunin/internal/document"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -288,25 +289,9 @@ func GregorianDate(t time.Time, padded bool) string {
 // ISODate is YYYY-MM-DD, the form the ground truth and OCR results use.
 func ISODate(t time.Time) string { return t.Format(time.DateOnly) }
 
-// LicenseCheckDigit is the 11th digit of a driver's licence number over its
-// first ten digits, by the unofficial formula in research/jpki.md §3.5
-// (weights 5 4 3 2 7 6 5 4 3 2; the last digit of 11 − sum mod 11). It
-// returns -1 if first10 is not ten ASCII digits.
-func LicenseCheckDigit(first10 string) int {
-	if len(first10) != 10 {
-		return -1
-	}
-	w := [10]int{5, 4, 3, 2, 7, 6, 5, 4, 3, 2}
-	sum := 0
-	for i := range 10 {
-		c := first10[i]
-		if c < '0' || c > '9' {
-			return -1
-		}
-		sum += int(c-'0') * w[i]
-	}
-	return (11 - sum%11) % 10
-}
+// LicenseCheckDigit is document.LicenceCheckDigit: the 11th digit of a
+// driver's licence number over its first ten digits (-1 for bad input).
+func LicenseCheckDigit(first10 string) int { return document.LicenceCheckDigit(first10) }
 
 // NewLicenseNumber draws a 12-digit licence number: the issuing
 // prefecture's code, the two-digit year of first issue, a six-digit serial,
