@@ -244,6 +244,7 @@ func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/c/", capture.Handler())
 	mux.Handle("/console/", console.New(console.Deps{Store: a.Store, Audit: a.Audit, Vault: a.Vault, Cases: a.Verifications,
+		Keys: a.Tenants, Webhooks: a.Webhooks, WebhookLog: a.Store,
 		Log: a.Log, InsecureCookie: a.Cfg.Console.InsecureCookie}))
 	mux.Handle("/", a.API.Handler())
 	return mux

@@ -516,6 +516,24 @@ func TestBrowserConsole(t *testing.T) {
 	b.shot.Take(b.ctx, "dashboard")
 	publish(t, b.ctx, "dashboard")
 	b.signOut()
+
+	// An admin of the tenant sees its settings and the delivery log of the
+	// approval's webhook.
+	adm := newStaff(t, s, "admin@example.jp", "admin", "shop")
+	b.signIn(adm, false)
+	b.open("/console/settings/" + shop.ID)
+	b.heading("Settings: shop")
+	if page := b.text(); !strings.Contains(page, hook.URL+"/hook") || !strings.Contains(page, "Reason codes") || !strings.Contains(page, "7 years") {
+		t.Errorf("settings page:\n%s", page)
+	}
+	b.shot.Take(b.ctx, "settings")
+	publish(t, b.ctx, "settings")
+	b.open("/console/settings/" + shop.ID + "/deliveries")
+	b.heading("Webhook deliveries: shop")
+	if page := b.text(); !strings.Contains(page, "verification.approved") || !strings.Contains(page, "delivered") {
+		t.Errorf("delivery log:\n%s", page)
+	}
+	b.signOut()
 }
 
 func waitFor(t *testing.T, what string, ok func() bool) {

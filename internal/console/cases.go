@@ -25,6 +25,9 @@ type Cases interface {
 	CaseReviews(ctx context.Context, v *verification.Verification) (*verification.Claim, []*verification.Review, error)
 	SupervisorRequired(v *verification.Verification) bool
 	ReasonCodes(ctx context.Context, tenantID string) ([]verification.ReasonCode, error)
+	// SetReasonCodes replaces the tenant's list (nil: the defaults) and
+	// records it in the tenant's audit chain.
+	SetReasonCodes(ctx context.Context, tenantID string, codes []verification.ReasonCode, actor verification.Actor) error
 	Claim(ctx context.Context, tenantID, id string, actor verification.Actor) (*verification.Claim, error)
 	Unclaim(ctx context.Context, tenantID, id string, actor verification.Actor) error
 	Review(ctx context.Context, tenantID, id string, d verification.ReviewDecision, actor verification.Actor) (*verification.ReviewResult, error)

@@ -65,8 +65,14 @@ type Deps struct {
 	// Cases is the verification domain (*verification.Service): queue,
 	// case view, claims and decisions. nil: those pages are not served.
 	Cases Cases
-	Now   func() time.Time // nil: time.Now
-	Log   *slog.Logger     // nil: discard
+	// Keys, Webhooks and WebhookLog serve the tenant settings (admin
+	// only): *tenant.Service, *webhook.Dispatcher and the store. nil: the
+	// settings pages leave out what they cannot serve.
+	Keys       APIKeys
+	Webhooks   Webhooks
+	WebhookLog WebhookLog
+	Now        func() time.Time // nil: time.Now
+	Log        *slog.Logger     // nil: discard
 	// InsecureCookie leaves the Secure attribute off the cookies. Only for
 	// plain-http development on localhost; the zero value is secure.
 	InsecureCookie bool
@@ -91,7 +97,8 @@ func New(d Deps) *Handler {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
 	h := &Handler{d: d, mux: http.NewServeMux(), pages: map[string]*template.Template{}}
-	for _, p := range []string{"login", "totp", "password", "home", "error", "queue", "case", "audit", "dashboard"} {
+	for _, p := range []string{"login", "totp", "password", "home", "error", "queue", "case", "audit", "dashboard",
+		"settings_index", "settings", "secret", "deliveries"} {
 		h.pages[p] = template.Must(template.ParseFS(assets, "templates/layout.html", "templates/"+p+".html"))
 	}
 	css, _ := fs.Sub(assets, "static")
@@ -125,6 +132,7 @@ func New(d Deps) *Handler {
 		h.mux.HandleFunc("POST /console/cases/{id}/unclaim", review(h.unclaim))
 		h.mux.HandleFunc("POST /console/cases/{id}/decision", review(h.decide))
 	}
+	h.routeSettings()
 	h.mux.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusNotFound, "There is no such page.")
 	})
@@ -634,5 +642,6 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request, st *reqState) {
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request, st *reqState) {
 	h.render(w, r, http.StatusOK, "home", page{Title: "Console", CSRF: st.sess.CSRFSecret, User: &st.user,
-		Data: map[string]bool{"Cases": h.d.Cases != nil && st.user.Can(PermViewCases), "Audit": st.user.Can(PermViewAudit)}})
+		Data: map[string]bool{"Cases": h.d.Cases != nil && st.user.Can(PermViewCases), "Audit": st.user.Can(PermViewAudit),
+			"Settings": st.user.Can(PermAdminister)}})
 }

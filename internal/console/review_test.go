@@ -26,6 +26,7 @@ import (
 	"github.com/kakunin-dev/kakunin/internal/tenant"
 	"github.com/kakunin-dev/kakunin/internal/vault"
 	"github.com/kakunin-dev/kakunin/internal/verification"
+	"github.com/kakunin-dev/kakunin/internal/webhook"
 )
 
 // publisher records the events the service publishes (webhooks).
@@ -81,9 +82,18 @@ type reviewEnv struct {
 	vault  *vault.Vault
 	acme   tenant.Tenant
 	other  tenant.Tenant
+	// tenants and hooks are the settings' services.
+	tenants *tenant.Service
+	hooks   *webhook.Dispatcher
 }
 
 func newReviewEnv(t *testing.T, dbURL string) *reviewEnv {
+	t.Helper()
+	return newReviewEnvPolicy(t, dbURL, webhook.URLPolicy{})
+}
+
+// newReviewEnvPolicy is newReviewEnv whose webhook registrations follow policy.
+func newReviewEnvPolicy(t *testing.T, dbURL string, policy webhook.URLPolicy) *reviewEnv {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, dbURL)
@@ -107,11 +117,14 @@ func newReviewEnv(t *testing.T, dbURL string) *reviewEnv {
 	log := audit.New(st, e.clock.Now)
 	e.svc = verification.NewService(verification.Deps{Store: st, Sealer: e.vault, Blobs: blobs, Audit: log, Events: e.events,
 		Jobs: noJobs{}, Judge: decision.Judge, Checks: []verification.Check{faceCheck{}}, Records: st, Reviews: st, Now: e.clock.Now})
+	e.tenants = tenant.NewService(st, e.clock.Now)
+	e.hooks = &webhook.Dispatcher{Store: st, Sealer: e.vault, Jobs: &jobInserter{}, Policy: policy, Now: e.clock.Now}
 	h := console.New(console.Deps{Store: st, Audit: log, Vault: e.vault, Cases: e.svc, Now: e.clock.Now,
+		Keys: e.tenants, Webhooks: e.hooks, WebhookLog: st,
 		Log: slog.New(slog.NewTextHandler(e.logs, nil))})
 	e.srv = httptest.NewTLSServer(h)
 	t.Cleanup(e.srv.Close)
-	tenants := tenant.NewService(st, nil)
+	tenants := e.tenants
 	for _, name := range []string{"acme", "other"} {
 		tn, err := tenants.CreateTenant(ctx, name)
 		if err != nil {
