@@ -17,6 +17,11 @@ import (
 func TestCLIUsage(t *testing.T) {
 	data := t.TempDir()
 	env := []string{"KAKUNIN_DATA_DIR=" + data}
+	// An installed data directory (database and master key), so that each
+	// case below fails for its own reason whatever order the cases run in.
+	if _, stderr, code := cli(t, env, "tenant", "create", "seed"); code != 0 {
+		t.Fatalf("tenant create: exit %d %s", code, stderr)
+	}
 	tests := map[string]struct {
 		args     []string
 		env      []string

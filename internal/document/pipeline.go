@@ -105,6 +105,12 @@ var portraitRegions = map[string][4]float64{
 	"passport_data_page":    {6, 15, 38, 56},
 }
 
+// minClassScore is the least template correlation of a photo worth reading:
+// real specimens score about 0.7 and badly outlined ones 0.26–0.32, while
+// photos of no document (noise, a face) score below zero; reading those
+// would only spend OCR time on garbage.
+const minClassScore = 0.15
+
 // Extract finds the document in img, classifies and rectifies it, and
 // reads its fields.
 func (e *Extractor) Extract(ctx context.Context, img image.Image, o Options) (*Result, error) {
@@ -127,7 +133,7 @@ func (e *Extractor) Extract(ctx context.Context, img image.Image, o Options) (*R
 		return nil, unreadable("document_type_no_template", "document: no OCR template for type %q", o.Type)
 	}
 	cl, ok := classify(img, q, tpls)
-	if !ok {
+	if !ok || cl.Score < minClassScore {
 		return nil, unreadable("document_not_classified", "document: the document's layout matches no template")
 	}
 	if cl.upsideDown {

@@ -3,7 +3,9 @@ package document_test
 import (
 	"context"
 	"errors"
+	"image"
 	"math"
+	"math/rand/v2"
 	"os"
 	"testing"
 
@@ -141,4 +143,25 @@ func BenchmarkKeyFields(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestNoDocumentIsUnreadable: a photo of no document is refused before any
+// OCR runs (the reader here would fail the test if it were called).
+func TestNoDocumentIsUnreadable(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	img := image.NewRGBA(image.Rect(0, 0, 1280, 800))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(rng.IntN(256))
+	}
+	e := document.NewExtractor(failingReader{t})
+	if _, err := e.Extract(context.Background(), img, document.Options{}); !errors.Is(err, document.ErrUnreadable) {
+		t.Fatalf("noise: got %v; want ErrUnreadable", err)
+	}
+}
+
+type failingReader struct{ t *testing.T }
+
+func (f failingReader) Line(context.Context, image.Image, string, string) (string, float64, error) {
+	f.t.Fatal("OCR ran on a photo of no document")
+	return "", 0, nil
 }

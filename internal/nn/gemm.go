@@ -9,10 +9,16 @@ import (
 // is m×n, all row-major. It overwrites C.
 type gemmKernel func(i0, i1, n, k int, a, b, c []float32)
 
-// GemmBackend names the kernel Gemm uses: "go" (portable) or "archsimd"
-// (AVX2+FMA through simd/archsimd, when built with GOEXPERIMENT=simd and the
-// CPU supports it).
-func GemmBackend() string { return gemmName }
+// GemmBackend names the kernel Gemm uses: "avx2-asm" (the assembly
+// micro-kernel, on amd64 with AVX2+FMA unless built with -tags purego), else
+// "archsimd" (AVX2+FMA through simd/archsimd, when built with
+// GOEXPERIMENT=simd and the CPU supports it), else "go" (portable).
+func GemmBackend() string {
+	if asmGemm {
+		return asmGemmName
+	}
+	return gemmName
+}
 
 // gemmParallelMin is the multiply-add count above which Gemm splits rows
 // across goroutines; below it the goroutine hand-off costs more than it saves.
@@ -22,6 +28,10 @@ const gemmParallelMin = 1 << 20
 func Gemm(m, n, k int, a, b, c []float32) {
 	if len(a) < m*k || len(b) < k*n || len(c) < m*n {
 		panic("nn: Gemm slice too short")
+	}
+	if asmGemm && m >= mkRows && k > 0 {
+		gemmMK(m, n, k, a, b, c)
+		return
 	}
 	parallelRows(m, m*n*k, func(i0, i1 int) { gemmImpl(i0, i1, n, k, a, b, c) })
 }
@@ -37,8 +47,9 @@ func parallelRows(m, work int, run func(i0, i1 int)) {
 	if workers > m/4 {
 		workers = m / 4
 	}
-	// Chunks are multiples of 4 rows so the micro-kernels see full tiles.
-	chunk := (m/workers + 3) &^ 3
+	// Chunks are multiples of 12 rows so the 4-row and 6-row micro-kernels
+	// see full tiles.
+	chunk := (m/workers + 11) / 12 * 12
 	var wg sync.WaitGroup
 	for i0 := 0; i0 < m; i0 += chunk {
 		i1 := min(i0+chunk, m)

@@ -16,14 +16,22 @@ type PackedB struct {
 func PackB(k, n int, b []float32) *PackedB {
 	np := (n + PanelWidth - 1) / PanelWidth
 	p := &PackedB{K: k, N: n, b: b[:k*n], panels: make([]float32, np*k*PanelWidth)}
+	packPanels(p.panels, b, k, n)
+	return p
+}
+
+// packPanels writes the k×n row-major b into dst as PanelWidth-wide column
+// panels, zero-filling the last panel's missing columns.
+func packPanels(dst, b []float32, k, n int) {
+	np := (n + PanelWidth - 1) / PanelWidth
 	for j := 0; j < np; j++ {
-		panel := p.panels[j*k*PanelWidth : (j+1)*k*PanelWidth]
+		panel := dst[j*k*PanelWidth : (j+1)*k*PanelWidth]
 		w := min(PanelWidth, n-j*PanelWidth)
 		for r := 0; r < k; r++ {
 			copy(panel[r*PanelWidth:r*PanelWidth+w], b[r*n+j*PanelWidth:r*n+j*PanelWidth+w])
+			clear(panel[r*PanelWidth+w : (r+1)*PanelWidth])
 		}
 	}
-	return p
 }
 
 // GemmPacked computes C = A·B for an m×K matrix A and a packed B, overwriting
@@ -34,6 +42,10 @@ func GemmPacked(m int, a []float32, b *PackedB, c []float32, ep *GemmEpilogue) {
 	}
 	if ep != nil {
 		ep.check(b.N)
+	}
+	if asmGemm {
+		parallelRows(m, m*b.N*b.K, func(i0, i1 int) { gemmPackedMK(i0, i1, a, b, c, ep, microKernel6x16) })
+		return
 	}
 	parallelRows(m, m*b.N*b.K, func(i0, i1 int) { gemmPackedImpl(i0, i1, a, b, c, ep) })
 }

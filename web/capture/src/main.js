@@ -295,6 +295,19 @@ const ACTION_MS = 1100;
 const RETURN_MS = 600;
 const FRAME_MS = 200;
 
+// nextFrame resolves when the video shows a new frame (or after 300 ms,
+// where the browser cannot tell).
+function nextFrame(video) {
+  return new Promise((resolve) => {
+    if (!video.requestVideoFrameCallback) {
+      resolve();
+      return;
+    }
+    const timer = setTimeout(resolve, 300);
+    video.requestVideoFrameCallback(() => { clearTimeout(timer); resolve(); });
+  });
+}
+
 function ring() {
   const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
   svg.setAttribute('viewBox', '0 0 100 100');
@@ -322,12 +335,18 @@ async function liveness(v) {
     const cam = await openCamera(video, 'user', 640, 480);
     const total = NEUTRAL_MS + ch.actions.length * (ACTION_MS + RETURN_MS);
     const t0 = performance.now();
+    let last = -Infinity;
     try {
       for (let k = 0; ; k++) {
-        const due = t0 + k * FRAME_MS;
+        // On a busy phone the loop can fall behind; it then skips ahead
+        // instead of grabbing in a burst, and never grabs a frame the
+        // camera has not replaced yet (identical frames look like a replay).
+        const due = Math.max(t0 + k * FRAME_MS, last + FRAME_MS * 0.6);
         const wait = due - performance.now();
         if (wait > 0) await sleep(wait);
-        const el = performance.now() - t0;
+        await nextFrame(video);
+        last = performance.now();
+        const el = last - t0;
         if (el > total) break;
         r.set(el / total);
         const i = Math.floor((el - NEUTRAL_MS) / (ACTION_MS + RETURN_MS));

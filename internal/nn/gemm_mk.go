@@ -1,0 +1,143 @@
+package nn
+
+import (
+	"math"
+	"sync"
+)
+
+// The register-blocked GEMM: C is cut into 6×16 blocks, each computed by a
+// micro-kernel from six rows of A, read in place, and one packed panel of B
+// (PackedB: k steps of sixteen values). On amd64 with AVX2+FMA the
+// micro-kernel is assembly (gemm_amd64.s): twelve YMM accumulators, two B
+// vectors and one broadcast, 20 instructions per 12 FMAs. Every element of C
+// is one FMA chain over k in order, exactly like the archsimd tile, so the
+// two give bit-identical results.
+//
+// A is not packed: at the recognition net's shapes (N = 32…256, so each
+// row block meets only 2…16 panels) copying six rows into an interleaved
+// block cost more instructions than the kernel saved. Only a last block of
+// fewer than six rows is copied, into a zero-padded buffer.
+
+// microKernel is the signature of the 6×16 micro-kernels.
+type microKernel func(k int, a []float32, lda int, b, c []float32, ldc int, acc bool)
+
+// mkRows and mkCols are the micro-kernel's block shape.
+const (
+	mkRows = 6
+	mkCols = PanelWidth
+)
+
+// mkChunkBytes bounds the rows of A one pass over the B panels covers, so
+// they stay in L2 while every panel runs over them.
+const mkChunkBytes = 192 << 10
+
+func checkMicroKernel(k int, a []float32, lda int, b, c []float32, ldc int) {
+	if k < 0 || lda < k || len(a) < (mkRows-1)*lda+k || len(b) < mkCols*k ||
+		ldc < mkCols || len(c) < (mkRows-1)*ldc+mkCols {
+		panic("nn: GEMM micro-kernel slices too short")
+	}
+}
+
+// microKernel6x16Go is the micro-kernel in Go, with the same rounding as the
+// assembly (math.FMA rounds once). It is the portable fallback and the
+// tests' reference.
+func microKernel6x16Go(k int, a []float32, lda int, b, c []float32, ldc int, acc bool) {
+	checkMicroKernel(k, a, lda, b, c, ldc)
+	var t [mkRows][mkCols]float32
+	if acc {
+		for r := range t {
+			copy(t[r][:], c[r*ldc:r*ldc+mkCols])
+		}
+	}
+	for r := range t {
+		row := &t[r]
+		for p, av := range a[r*lda : r*lda+k] {
+			for j, bv := range b[p*mkCols : p*mkCols+mkCols] {
+				row[j] = float32(math.FMA(float64(av), float64(bv), float64(row[j])))
+			}
+		}
+	}
+	for r := range t {
+		copy(c[r*ldc:r*ldc+mkCols], t[r][:])
+	}
+}
+
+// mkScratch recycles the edge-row and packed-B buffers.
+var mkScratch sync.Pool
+
+func mkBuffer(n int) *[]float32 {
+	bp, _ := mkScratch.Get().(*[]float32)
+	if bp == nil || cap(*bp) < n {
+		s := make([]float32, n)
+		bp = &s
+	}
+	*bp = (*bp)[:n]
+	return bp
+}
+
+// gemmPackedMK computes rows [i0, i1) of C = A·B (B packed) with the
+// micro-kernel kern, then applies ep (may be nil) to each block while it is
+// in cache. Rows are taken in chunks of at most mkChunkBytes of A; within a
+// chunk each B panel runs over all of the chunk's 6-row blocks.
+func gemmPackedMK(i0, i1 int, a []float32, pb *PackedB, c []float32, ep *GemmEpilogue, kern microKernel) {
+	k, n := pb.K, pb.N
+	if k == 0 || i0 >= i1 {
+		gemmGoEpilogue(i0, i1, a, pb, c, ep)
+		return
+	}
+	full := i0 + (i1-i0)/mkRows*mkRows // rows [full, i1) form a short block
+	var edge []float32
+	if full < i1 {
+		bp := mkBuffer(mkRows * k)
+		defer mkScratch.Put(bp)
+		edge = *bp
+		copy(edge, a[full*k:i1*k])
+		clear(edge[(i1-full)*k:])
+	}
+	chunk := max(1, mkChunkBytes/(4*mkRows*k)) * mkRows
+	var tmp [mkRows * mkCols]float32
+	for r0 := i0; r0 < i1; r0 += chunk {
+		r1 := min(r0+chunk, i1)
+		for jp := 0; jp*mkCols < n; jp++ {
+			panel := pb.panels[jp*k*mkCols : (jp+1)*k*mkCols]
+			j := jp * mkCols
+			w := min(mkCols, n-j)
+			for i := r0; i < r1; i += mkRows {
+				if i < full && w == mkCols {
+					cb := c[i*n+j : (i+mkRows-1)*n+j+mkCols]
+					kern(k, a[i*k:(i+mkRows)*k], k, panel, cb, n, false)
+					if ep != nil {
+						for r := 0; r < mkRows; r++ {
+							ep.applyRowVec(cb[r*n:r*n+mkCols], j)
+						}
+					}
+					continue
+				}
+				rows := min(mkRows, i1-i)
+				ablk := edge
+				if i < full {
+					ablk = a[i*k : (i+mkRows)*k]
+				}
+				kern(k, ablk, k, panel, tmp[:], mkCols, false)
+				for r := 0; r < rows; r++ {
+					row := c[(i+r)*n+j : (i+r)*n+j+w]
+					copy(row, tmp[r*mkCols:])
+					if ep != nil {
+						ep.applyRowVec(row, j)
+					}
+				}
+			}
+		}
+	}
+}
+
+// gemmMK is Gemm through the micro-kernel: B is packed into panels first
+// (into a pooled buffer), which costs k·n copies against m·n·k multiply-adds.
+func gemmMK(m, n, k int, a, b, c []float32) {
+	np := (n + PanelWidth - 1) / PanelWidth
+	bp := mkBuffer(np * k * PanelWidth)
+	pb := &PackedB{K: k, N: n, b: b[:k*n], panels: *bp}
+	packPanels(pb.panels, b, k, n)
+	parallelRows(m, m*n*k, func(i0, i1 int) { gemmPackedMK(i0, i1, a, pb, c, nil, microKernel6x16) })
+	mkScratch.Put(bp)
+}
