@@ -527,7 +527,7 @@ func MissingEvidence(v *Verification, have []*Evidence) []EvidenceKind {
 		got[e.Kind] = true
 	}
 	var missing []EvidenceKind
-	for _, k := range requiredEvidence(v.Method, v.Face) {
+	for _, k := range requiredEvidence(v.Method, v.Face, v.Law) {
 		if !got[k] {
 			missing = append(missing, k)
 		}

@@ -122,7 +122,7 @@ var imageTypes = []string{"image/jpeg", "image/png", "image/webp"}
 func (k EvidenceKind) IsImage() bool { return len(kindInfo[k].types) == len(imageTypes) }
 
 // requiredEvidence is what submit needs per method.
-func requiredEvidence(m Method, face bool) []EvidenceKind {
+func requiredEvidence(m Method, face bool, law Law) []EvidenceKind {
 	switch m {
 	case MethodJPKI:
 		if face {
@@ -132,6 +132,12 @@ func requiredEvidence(m Method, face bool) []EvidenceKind {
 	case MethodICChip:
 		return []EvidenceKind{KindChipData, KindSelfie}
 	default:
+		if law == LawAML || law == LawMobilePhone {
+			// 犯収法施行規則 6条1項1号ホ (and the mobile phone law's rule modelled
+			// on it): the document's photograph must show its thickness and
+			// other features, so the angled view is required evidence.
+			return []EvidenceKind{KindDocumentFront, KindDocumentThickness, KindSelfie}
+		}
 		return []EvidenceKind{KindDocumentFront, KindSelfie}
 	}
 }

@@ -2,6 +2,7 @@ package verification
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/kakunin-dev/kakunin/internal/errkind"
@@ -53,5 +54,25 @@ func TestMissingEvidence(t *testing.T) {
 	}
 	if ClientKind(KindChipFace) || !ClientKind(KindSelfie) || ClientKind("passport_scan") {
 		t.Fatal("client kinds: chip_face is the server's; selfie is the client's; unknown kinds are nobody's")
+	}
+}
+
+// ホ under the AML and mobile phone laws needs the angled photo that shows
+// the document's thickness; without a law that requires it, it stays optional.
+func TestDocumentThicknessRequiredByLaw(t *testing.T) {
+	have := []*Evidence{{Kind: KindDocumentFront}, {Kind: KindSelfie}}
+	for law, want := range map[Law][]EvidenceKind{
+		LawAML:         {KindDocumentThickness},
+		LawMobilePhone: {KindDocumentThickness},
+		LawNone:        nil,
+	} {
+		got := MissingEvidence(&Verification{Method: MethodDocumentImage, Law: law}, have)
+		if !slices.Equal(got, want) {
+			t.Errorf("law %s, front and selfie sent: missing %v; want %v", law, got, want)
+		}
+		withEdge := append(slices.Clone(have), &Evidence{Kind: KindDocumentThickness})
+		if got := MissingEvidence(&Verification{Method: MethodDocumentImage, Law: law}, withEdge); len(got) != 0 {
+			t.Errorf("law %s with the thickness photo: missing %v; want nothing", law, got)
+		}
 	}
 }
