@@ -66,3 +66,20 @@ func (r *documentReader) ReadDocument(ctx context.Context, photo []byte, declare
 	}
 	return out, nil
 }
+
+// recaptureDetector adapts document.Recapture (pure Go, always available)
+// to the verification pipeline's RecaptureDetector.
+type recaptureDetector struct{}
+
+// Recapture implements verification.RecaptureDetector.
+func (recaptureDetector) Recapture(ctx context.Context, photo []byte) (float64, bool, map[string]float64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, false, nil, err
+	}
+	img, _, err := image.Decode(bytes.NewReader(photo))
+	if err != nil {
+		return 0, false, nil, fmt.Errorf("%w: %v", verification.ErrDocumentUnreadable, err)
+	}
+	r := document.Recapture(img)
+	return r.Score, r.Screen, r.Cues, nil
+}

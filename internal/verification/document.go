@@ -113,3 +113,58 @@ func (c DocumentReadCheck) Run(ctx context.Context, in *Input) CheckResult {
 	}
 	return out
 }
+
+// RecaptureDetector judges whether a document photo was taken of a screen
+// showing the document rather than of the document itself. cues are
+// measurements without personal data, by name.
+type RecaptureDetector interface {
+	Recapture(ctx context.Context, photo []byte) (score float64, flagged bool, cues map[string]float64, err error)
+}
+
+// DocumentRecaptureCheck looks for a screen in the latest document front:
+// a photo of a document shown on a phone or monitor is not the document
+// in hand that the ホ method asks for. It fails with
+// "document_recaptured" when the detector flags the photo. The score and
+// cues go into the details for the reviewer.
+type DocumentRecaptureCheck struct {
+	Detector RecaptureDetector
+}
+
+// Name implements Check.
+func (DocumentRecaptureCheck) Name() string { return "document_recapture" }
+
+// Applies implements Check.
+func (DocumentRecaptureCheck) Applies(v *Verification) bool { return v.Method == MethodDocumentImage }
+
+// Run implements Check.
+func (c DocumentRecaptureCheck) Run(ctx context.Context, in *Input) CheckResult {
+	var front *Evidence
+	for _, e := range in.Evidence {
+		if e.Kind == KindDocumentFront && e.DeletedAt == nil {
+			front = e // the latest front counts
+		}
+	}
+	if front == nil {
+		return CheckResult{Status: CheckFailed, Reasons: []string{"document_front_missing"}}
+	}
+	b, err := in.Load(ctx, front)
+	if err != nil {
+		return CheckResult{Status: CheckFailed, Reasons: []string{"evidence_unreadable"}}
+	}
+	score, flagged, cues, err := c.Detector.Recapture(ctx, b)
+	if errors.Is(err, ErrDocumentUnreadable) || errkind.Reason(err) != "" {
+		return CheckResult{Status: CheckFailed, Reasons: []string{"document_unreadable"}}
+	}
+	if err != nil {
+		return CheckResult{Status: CheckUnavailable, Reasons: []string{"recapture_detector_error"}}
+	}
+	d := map[string]any{"score": score}
+	if cues != nil {
+		d["cues"] = cues
+	}
+	out := CheckResult{Status: CheckPassed, Reasons: []string{}, Details: d}
+	if flagged {
+		out.Status, out.Reasons = CheckFailed, []string{"document_recaptured"}
+	}
+	return out
+}

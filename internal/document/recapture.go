@@ -1,0 +1,271 @@
+package document
+
+// Recapture: is this a photo of the document itself, or of a screen
+// showing a photo of it? A screen is a lattice of pixels, each three
+// coloured stripes; photographed, the lattice survives as narrow peaks in
+// the image's spectrum (and aliases into moiré), and the stripes put the
+// peaks in the colour channels with different phases. A card's print has
+// no such lattice at a camera's resolution. The measures read windows of
+// the photo at native resolution (resampling would blur the lattice away);
+// the threshold was chosen on synthetic screens (synth.ScreenRecapture),
+// not on real recaptures.
+
+import (
+	"image"
+	"math"
+	"math/cmplx"
+	"slices"
+)
+
+// Recapture cue names.
+const (
+	CueLumaPeak   = "luma_peak"   // strongest whitened luma spectrum peak over its band's median (log)
+	CueChromaPeak = "chroma_peak" // the same for the chroma difference Cb − Cr
+	CueStripe     = "stripe"      // R and B out of phase at the chroma peak: sub-pixel stripes
+)
+
+// RecaptureThreshold is the score at or above which a photo is taken for
+// a recapture from a screen: midway between the highest genuine specimen
+// photo (clean and medium, as JPEG) and the lowest synthetic screen
+// recapture in TestRecaptureSeparatesScreens. The score is the stronger
+// spectral peak plus four times the stripe cue.
+const RecaptureThreshold = 8.0
+
+// RecaptureResult is what Recapture measured.
+type RecaptureResult struct {
+	Score  float64            // higher is more screen-like
+	Screen bool               // Score ≥ RecaptureThreshold
+	Cues   map[string]float64 // by cue name, the windows' robust mean
+}
+
+// recapWin is the side of the spectral windows (a power of two).
+const recapWin = 256
+
+// Recapture measures the screen cues over five windows around the photo's
+// centre, where a framed document lies.
+func Recapture(img image.Image) RecaptureResult {
+	rgba := toRGBA(img)
+	b := rgba.Bounds()
+	W, H := b.Dx(), b.Dy()
+	n := recapWin
+	for n > 32 && (n > W || n > H) {
+		n /= 2
+	}
+	type cues struct{ luma, chroma, stripe float64 }
+	var ws []cues
+	for _, off := range [][2]float64{{0, 0}, {-0.17, -0.17}, {0.17, -0.17}, {-0.17, 0.17}, {0.17, 0.17}} {
+		cx := float64(W)*(0.5+off[0]) - float64(n)/2
+		cy := float64(H)*(0.5+off[1]) - float64(n)/2
+		x0 := min(max(int(cx), 0), W-n)
+		y0 := min(max(int(cy), 0), H-n)
+		l, c, r, bl := windowPlanes(rgba, b.Min.X+x0, b.Min.Y+y0, n)
+		lp, _, _ := spectralPeak(l)
+		cp, u, v := spectralPeak(c)
+		ws = append(ws, cues{lp, cp, stripePhase(r, bl, u, v)})
+	}
+	// The mean of the three strongest windows: a document's edge or a
+	// background in one window should neither make nor unmake the call.
+	top := func(get func(cues) float64) float64 {
+		vals := make([]float64, len(ws))
+		for i, w := range ws {
+			vals[i] = get(w)
+		}
+		slices.Sort(vals)
+		k := min(3, len(vals))
+		s := 0.0
+		for _, v := range vals[len(vals)-k:] {
+			s += v
+		}
+		return s / float64(k)
+	}
+	res := RecaptureResult{Cues: map[string]float64{
+		CueLumaPeak:   top(func(c cues) float64 { return c.luma }),
+		CueChromaPeak: top(func(c cues) float64 { return c.chroma }),
+		CueStripe:     top(func(c cues) float64 { return c.stripe }),
+	}}
+	res.Score = math.Max(res.Cues[CueLumaPeak], res.Cues[CueChromaPeak]) + 4*res.Cues[CueStripe]
+	for k, v := range res.Cues {
+		res.Cues[k] = math.Round(v*1000) / 1000
+	}
+	res.Score = math.Round(res.Score*1000) / 1000
+	res.Screen = res.Score >= RecaptureThreshold
+	return res
+}
+
+// windowPlanes cuts an n×n window at (x0, y0): luma, chroma Cb − Cr, red and blue.
+func windowPlanes(img *image.RGBA, x0, y0, n int) (luma, chroma, red, blue [][]float64) {
+	mk := func() [][]float64 {
+		p := make([][]float64, n)
+		for i := range p {
+			p[i] = make([]float64, n)
+		}
+		return p
+	}
+	luma, chroma, red, blue = mk(), mk(), mk(), mk()
+	for y := range n {
+		row := img.Pix[img.PixOffset(x0, y0+y):]
+		for x := range n {
+			r, g, b := float64(row[x*4]), float64(row[x*4+1]), float64(row[x*4+2])
+			luma[y][x] = 0.299*r + 0.587*g + 0.114*b
+			cb := -0.1687*r - 0.3313*g + 0.5*b
+			cr := 0.5*r - 0.4187*g - 0.0813*b
+			chroma[y][x] = cb - cr
+			red[y][x], blue[y][x] = r, b
+		}
+	}
+	return
+}
+
+// spectralPeak is how strongly one mid-to-high frequency dominates the
+// window's spectrum: the log ratio of the largest whitened power (power
+// times squared frequency, flattening natural images' 1/f² fall-off) to
+// the median in the band from 1/8 to 1/2 cycles per pixel, less what
+// noise alone gives, and the peak's bin (u, v). Bins on JPEG's 8×8 block
+// lattice are skipped: every compressed photo has peaks there. (The same
+// measure as the face liveness moiré cue.)
+func spectralPeak(win [][]float64) (score float64, pu, pv int) {
+	n := len(win)
+	var mean float64
+	for _, row := range win {
+		for _, v := range row {
+			mean += v
+		}
+	}
+	mean /= float64(n * n)
+	hann := make([]float64, n)
+	for i := range hann {
+		hann[i] = 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/float64(n-1))
+	}
+	c := make([][]complex128, n)
+	for y := range c {
+		c[y] = make([]complex128, n)
+		for x := range c[y] {
+			c[y][x] = complex((win[y][x]-mean)*hann[y]*hann[x], 0)
+		}
+		fft(c[y])
+	}
+	col := make([]complex128, n)
+	for x := range n {
+		for y := range n {
+			col[y] = c[y][x]
+		}
+		fft(col)
+		for y := range n {
+			c[y][x] = col[y]
+		}
+	}
+	band := make([]float64, 0, n*n/2)
+	peak := 0.0
+	for v := range n {
+		fv := v
+		if v > n/2 {
+			fv -= n
+		}
+		for u := range n / 2 {
+			r := math.Hypot(float64(u), float64(fv)) / float64(n)
+			if r < 0.125 || r > 0.5 || onJPEGGrid(u, fv, n) {
+				continue
+			}
+			a := cmplx.Abs(c[v][u])
+			p := a * a * r * r
+			band = append(band, p)
+			if p > peak {
+				peak, pu, pv = p, u, fv
+			}
+		}
+	}
+	if len(band) == 0 {
+		return 0, 0, 0
+	}
+	slices.Sort(band)
+	med := band[len(band)/2]
+	if med <= 0 {
+		return 0, 0, 0
+	}
+	return math.Log(peak/med) - math.Log(math.Log(float64(len(band)))/math.Ln2), pu, pv
+}
+
+// stripePhase is how far apart the red and blue channels' phases are at
+// frequency (u, v), weighted by how strong the bin is in both: |sin Δφ|
+// times the weaker channel's share of its own window's energy at that bin,
+// scaled so a clear stripe gives about 1. Print and card surfaces put the
+// colours in phase (Δφ ≈ 0); R, G, B stripes side by side put them a third
+// of a period apart.
+func stripePhase(red, blue [][]float64, u, v int) float64 {
+	if u == 0 && v == 0 {
+		return 0
+	}
+	n := len(red)
+	var sr, sb complex128
+	var er, eb, mr, mb float64
+	for y := range n {
+		for x := range n {
+			mr += red[y][x]
+			mb += blue[y][x]
+		}
+	}
+	mr /= float64(n * n)
+	mb /= float64(n * n)
+	for y := range n {
+		for x := range n {
+			ph := -2 * math.Pi * float64(u*x+v*y) / float64(n)
+			w := complex(math.Cos(ph), math.Sin(ph))
+			r, b := red[y][x]-mr, blue[y][x]-mb
+			sr += complex(r, 0) * w
+			sb += complex(b, 0) * w
+			er += r * r
+			eb += b * b
+		}
+	}
+	if er == 0 || eb == 0 {
+		return 0
+	}
+	// Amplitude of a pure sinusoid of the bin relative to the channel's RMS.
+	ar := cmplx.Abs(sr) / math.Sqrt(er*float64(n*n)/2)
+	ab := cmplx.Abs(sb) / math.Sqrt(eb*float64(n*n)/2)
+	d := cmplx.Phase(sr) - cmplx.Phase(sb)
+	return math.Abs(math.Sin(d)) * math.Min(1, 10*math.Min(ar, ab))
+}
+
+// onJPEGGrid reports whether bin (u, v) of an n-point spectrum lies on the
+// lattice of multiples of 1/16 cycle per pixel in both directions (±1 bin).
+func onJPEGGrid(u, v, n int) bool {
+	step := n / 16
+	if step < 2 {
+		return false
+	}
+	near := func(f int) bool {
+		if f < 0 {
+			f = -f
+		}
+		m := f % step
+		return m <= 1 || m >= step-1
+	}
+	return near(u) && near(v)
+}
+
+// fft is an in-place radix-2 Cooley–Tukey transform; len(a) is a power of two.
+func fft(a []complex128) {
+	n := len(a)
+	for i, j := 1, 0; i < n; i++ {
+		bit := n >> 1
+		for ; j&bit != 0; bit >>= 1 {
+			j ^= bit
+		}
+		j ^= bit
+		if i < j {
+			a[i], a[j] = a[j], a[i]
+		}
+	}
+	for size := 2; size <= n; size <<= 1 {
+		w := cmplx.Exp(complex(0, -2*math.Pi/float64(size)))
+		for start := 0; start < n; start += size {
+			wk := complex(1, 0)
+			for k := range size / 2 {
+				u, v := a[start+k], a[start+k+size/2]*wk
+				a[start+k], a[start+k+size/2] = u+v, u-v
+				wk *= w
+			}
+		}
+	}
+}

@@ -1,0 +1,46 @@
+package verification
+
+import (
+	"context"
+	"errors"
+	"testing"
+)
+
+type fakeRecapture struct {
+	score   float64
+	flagged bool
+	err     error
+}
+
+func (f fakeRecapture) Recapture(context.Context, []byte) (float64, bool, map[string]float64, error) {
+	return f.score, f.flagged, map[string]float64{"luma_peak": f.score}, f.err
+}
+
+func TestDocumentRecaptureCheck(t *testing.T) {
+	front := &Evidence{Kind: KindDocumentFront}
+	in := &Input{Evidence: []*Evidence{front}, Load: func(context.Context, *Evidence) ([]byte, error) { return []byte("jpeg"), nil }}
+	c := DocumentRecaptureCheck{Detector: fakeRecapture{score: 11, flagged: true}}
+	if c.Name() != "document_recapture" || !c.Applies(&Verification{Method: MethodDocumentImage}) {
+		t.Fatal("name or applicability wrong")
+	}
+	r := c.Run(context.Background(), in)
+	if r.Status != CheckFailed || len(r.Reasons) != 1 || r.Reasons[0] != "document_recaptured" || r.Details.(map[string]any)["score"] != 11.0 {
+		t.Errorf("flagged: %+v", r)
+	}
+	r = DocumentRecaptureCheck{Detector: fakeRecapture{score: 4}}.Run(context.Background(), in)
+	if r.Status != CheckPassed || len(r.Reasons) != 0 {
+		t.Errorf("genuine: %+v", r)
+	}
+	r = DocumentRecaptureCheck{Detector: fakeRecapture{err: ErrDocumentUnreadable}}.Run(context.Background(), in)
+	if r.Status != CheckFailed || r.Reasons[0] != "document_unreadable" {
+		t.Errorf("unreadable: %+v", r)
+	}
+	r = DocumentRecaptureCheck{Detector: fakeRecapture{err: errors.New("boom")}}.Run(context.Background(), in)
+	if r.Status != CheckUnavailable {
+		t.Errorf("error: %+v", r)
+	}
+	r = c.Run(context.Background(), &Input{Load: in.Load})
+	if r.Status != CheckFailed || r.Reasons[0] != "document_front_missing" {
+		t.Errorf("no front: %+v", r)
+	}
+}
