@@ -15,6 +15,8 @@ import (
 	"math"
 	"math/cmplx"
 	"slices"
+
+	"github.com/kakunin-dev/kakunin/internal/spectrum"
 )
 
 // Recapture cue names.
@@ -59,8 +61,8 @@ func Recapture(img image.Image) RecaptureResult {
 		x0 := min(max(int(cx), 0), W-n)
 		y0 := min(max(int(cy), 0), H-n)
 		l, c, r, bl := windowPlanes(rgba, b.Min.X+x0, b.Min.Y+y0, n)
-		lp, _, _ := spectralPeak(l)
-		cp, u, v := spectralPeak(c)
+		lp, _, _ := spectrum.Peak(l)
+		cp, u, v := spectrum.Peak(c)
 		ws = append(ws, cues{lp, cp, stripePhase(r, bl, u, v)})
 	}
 	// The mean of the three strongest windows: a document's edge or a
@@ -116,75 +118,6 @@ func windowPlanes(img *image.RGBA, x0, y0, n int) (luma, chroma, red, blue [][]f
 	return
 }
 
-// spectralPeak is how strongly one mid-to-high frequency dominates the
-// window's spectrum: the log ratio of the largest whitened power (power
-// times squared frequency, flattening natural images' 1/f² fall-off) to
-// the median in the band from 1/8 to 1/2 cycles per pixel, less what
-// noise alone gives, and the peak's bin (u, v). Bins on JPEG's 8×8 block
-// lattice are skipped: every compressed photo has peaks there. (The same
-// measure as the face liveness moiré cue.)
-func spectralPeak(win [][]float64) (score float64, pu, pv int) {
-	n := len(win)
-	var mean float64
-	for _, row := range win {
-		for _, v := range row {
-			mean += v
-		}
-	}
-	mean /= float64(n * n)
-	hann := make([]float64, n)
-	for i := range hann {
-		hann[i] = 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/float64(n-1))
-	}
-	c := make([][]complex128, n)
-	for y := range c {
-		c[y] = make([]complex128, n)
-		for x := range c[y] {
-			c[y][x] = complex((win[y][x]-mean)*hann[y]*hann[x], 0)
-		}
-		fft(c[y])
-	}
-	col := make([]complex128, n)
-	for x := range n {
-		for y := range n {
-			col[y] = c[y][x]
-		}
-		fft(col)
-		for y := range n {
-			c[y][x] = col[y]
-		}
-	}
-	band := make([]float64, 0, n*n/2)
-	peak := 0.0
-	for v := range n {
-		fv := v
-		if v > n/2 {
-			fv -= n
-		}
-		for u := range n / 2 {
-			r := math.Hypot(float64(u), float64(fv)) / float64(n)
-			if r < 0.125 || r > 0.5 || onJPEGGrid(u, fv, n) {
-				continue
-			}
-			a := cmplx.Abs(c[v][u])
-			p := a * a * r * r
-			band = append(band, p)
-			if p > peak {
-				peak, pu, pv = p, u, fv
-			}
-		}
-	}
-	if len(band) == 0 {
-		return 0, 0, 0
-	}
-	slices.Sort(band)
-	med := band[len(band)/2]
-	if med <= 0 {
-		return 0, 0, 0
-	}
-	return math.Log(peak/med) - math.Log(math.Log(float64(len(band)))/math.Ln2), pu, pv
-}
-
 // stripePhase is how far apart the red and blue channels' phases are at
 // frequency (u, v), weighted by how strong the bin is in both: |sin Δφ|
 // times the weaker channel's share of its own window's energy at that bin,
@@ -225,47 +158,4 @@ func stripePhase(red, blue [][]float64, u, v int) float64 {
 	ab := cmplx.Abs(sb) / math.Sqrt(eb*float64(n*n)/2)
 	d := cmplx.Phase(sr) - cmplx.Phase(sb)
 	return math.Abs(math.Sin(d)) * math.Min(1, 10*math.Min(ar, ab))
-}
-
-// onJPEGGrid reports whether bin (u, v) of an n-point spectrum lies on the
-// lattice of multiples of 1/16 cycle per pixel in both directions (±1 bin).
-func onJPEGGrid(u, v, n int) bool {
-	step := n / 16
-	if step < 2 {
-		return false
-	}
-	near := func(f int) bool {
-		if f < 0 {
-			f = -f
-		}
-		m := f % step
-		return m <= 1 || m >= step-1
-	}
-	return near(u) && near(v)
-}
-
-// fft is an in-place radix-2 Cooley–Tukey transform; len(a) is a power of two.
-func fft(a []complex128) {
-	n := len(a)
-	for i, j := 1, 0; i < n; i++ {
-		bit := n >> 1
-		for ; j&bit != 0; bit >>= 1 {
-			j ^= bit
-		}
-		j ^= bit
-		if i < j {
-			a[i], a[j] = a[j], a[i]
-		}
-	}
-	for size := 2; size <= n; size <<= 1 {
-		w := cmplx.Exp(complex(0, -2*math.Pi/float64(size)))
-		for start := 0; start < n; start += size {
-			wk := complex(1, 0)
-			for k := range size / 2 {
-				u, v := a[start+k], a[start+k+size/2]*wk
-				a[start+k], a[start+k+size/2] = u+v, u-v
-				wk *= w
-			}
-		}
-	}
 }

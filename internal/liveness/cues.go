@@ -2,10 +2,9 @@ package liveness
 
 import (
 	"math"
-	"math/cmplx"
-	"sort"
 
 	"github.com/kakunin-dev/kakunin/internal/face"
+	"github.com/kakunin-dev/kakunin/internal/spectrum"
 )
 
 // Cue names: the image cues and the two networks, in feature order.
@@ -31,8 +30,8 @@ const specSize = 128
 func imageCues(img *face.Image, lm *face.Landmarks) (moire, halftone, glare, border, gamut float64) {
 	cx, cy, side := faceSquare(lm, 1.0)
 	lumaWin, chromaWin := nativeWindow(img, cx, cy, min(specSize, int(side)))
-	moire = spectralPeak(lumaWin)
-	halftone = spectralPeak(chromaWin)
+	moire, _, _ = spectrum.Peak(lumaWin)
+	halftone, _, _ = spectrum.Peak(chromaWin)
 	glare, gamut = colourCues(img, cx, cy, side*0.8)
 	border = borderCue(img, cx, cy, side)
 	return
@@ -63,123 +62,6 @@ func nativeWindow(img *face.Image, cx, cy float64, n int) (luma, chroma [][]floa
 		}
 	}
 	return luma, chroma
-}
-
-// spectralPeak is how strongly one mid-to-high frequency dominates the
-// window's spectrum: the log ratio of the largest whitened power (power
-// times squared frequency, which flattens natural images' 1/f² fall-off)
-// to the median in the band from 1/8 to 1/2 cycles per pixel, less what
-// noise alone would give.
-func spectralPeak(win [][]float64) float64 {
-	n := len(win)
-	var mean float64
-	for _, row := range win {
-		for _, v := range row {
-			mean += v
-		}
-	}
-	mean /= float64(n * n)
-	hann := make([]float64, n)
-	for i := range hann {
-		hann[i] = 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/float64(n-1))
-	}
-	c := make([][]complex128, n)
-	for y := range c {
-		c[y] = make([]complex128, n)
-		for x := range c[y] {
-			c[y][x] = complex((win[y][x]-mean)*hann[y]*hann[x], 0)
-		}
-		fft(c[y])
-	}
-	col := make([]complex128, n)
-	for x := 0; x < n; x++ {
-		for y := 0; y < n; y++ {
-			col[y] = c[y][x]
-		}
-		fft(col)
-		for y := 0; y < n; y++ {
-			c[y][x] = col[y]
-		}
-	}
-	var band []float64
-	peak := 0.0
-	for v := 0; v < n; v++ {
-		fv := float64(v)
-		if v > n/2 {
-			fv -= float64(n)
-		}
-		for u := 0; u < n/2; u++ { // one half plane: the spectrum is symmetric
-			r := math.Hypot(float64(u), fv) / float64(n)
-			if r < 0.125 || r > 0.5 || onJPEGGrid(u, int(fv), n) {
-				continue
-			}
-			a := cmplx.Abs(c[v][u])
-			p := a * a * r * r
-			band = append(band, p)
-			peak = math.Max(peak, p)
-		}
-	}
-	if len(band) == 0 {
-		return 0
-	}
-	med := quickMedian(band)
-	if med <= 0 {
-		return 0
-	}
-	// For n bins of noise the peak-to-median ratio alone grows like
-	// ln(n)/ln(2); dividing it out makes windows of different sizes agree.
-	return math.Log(peak/med) - math.Log(math.Log(float64(len(band)))/math.Ln2)
-}
-
-// onJPEGGrid reports whether bin (u, v) of an n-point spectrum lies on
-// the lattice of multiples of 1/16 cycle per pixel in both directions
-// (±1 bin): JPEG's 8×8 blocks, and 16×16 for subsampled chroma, put peaks
-// there in every compressed photo, live or not.
-func onJPEGGrid(u, v, n int) bool {
-	step := n / 16
-	if step < 2 {
-		return false
-	}
-	near := func(f int) bool {
-		if f < 0 {
-			f = -f
-		}
-		m := f % step
-		return m <= 1 || m >= step-1
-	}
-	return near(u) && near(v)
-}
-
-// fft is an in-place radix-2 Cooley–Tukey transform; len(a) is a power of two.
-func fft(a []complex128) {
-	n := len(a)
-	for i, j := 1, 0; i < n; i++ {
-		bit := n >> 1
-		for ; j&bit != 0; bit >>= 1 {
-			j ^= bit
-		}
-		j ^= bit
-		if i < j {
-			a[i], a[j] = a[j], a[i]
-		}
-	}
-	for size := 2; size <= n; size <<= 1 {
-		w := cmplx.Exp(complex(0, -2*math.Pi/float64(size)))
-		for start := 0; start < n; start += size {
-			wk := complex(1, 0)
-			for k := 0; k < size/2; k++ {
-				u, v := a[start+k], a[start+k+size/2]*wk
-				a[start+k], a[start+k+size/2] = u+v, u-v
-				wk *= w
-			}
-		}
-	}
-}
-
-func quickMedian(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	return s[len(s)/2]
 }
 
 // colourCues reads the face square: glare is the fraction of pixels that

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/kakunin-dev/kakunin/internal/face"
+	"github.com/kakunin-dev/kakunin/internal/spectrum"
 	"github.com/kakunin-dev/kakunin/internal/synth"
 )
 
@@ -23,7 +24,7 @@ func TestFFTMatchesDFT(t *testing.T) {
 			want[k] += v * cmplx.Exp(complex(0, -2*math.Pi*float64(j*k)/float64(n)))
 		}
 	}
-	fft(a)
+	spectrum.FFT(a)
 	for k := range a {
 		if cmplx.Abs(a[k]-want[k]) > 1e-9 {
 			t.Fatalf("bin %d: got %v; want %v", k, a[k], want[k])
@@ -42,7 +43,8 @@ func TestSpectralPeakFindsAGrid(t *testing.T) {
 			grid[y][x] = base + 20*math.Cos(2*math.Pi*float64(x)/3.3)
 		}
 	}
-	g, s := spectralPeak(grid), spectralPeak(smooth)
+	g, _, _ := spectrum.Peak(grid)
+	s, _, _ := spectrum.Peak(smooth)
 	if g < s+2 {
 		t.Errorf("got grid %.2f, smooth %.2f; want the grid at least 2 above", g, s)
 	}
