@@ -169,16 +169,7 @@ func TestBrowserJPKIWithFace(t *testing.T) {
 
 	status := waitResult(t, ctx)
 	shot.Take(ctx, "done")
-	var got struct {
-		Status string
-		Checks []struct {
-			Name, Status string
-			Reasons      []string
-			Details      json.RawMessage
-		}
-	}
-	s.call(t, http.MethodGet, "/v1/verifications/"+v.ID, nil, &got)
-	logChecks(t, got.Status, got.Checks)
+	got := s.decision(t, v.ID)
 	if status != got.Status {
 		t.Errorf("page shows %q; the API says %q", status, got.Status)
 	}
@@ -187,9 +178,25 @@ func TestBrowserJPKIWithFace(t *testing.T) {
 	}
 }
 
-func logChecks[C any](t *testing.T, status string, checks []C) {
-	b, _ := json.Marshal(checks)
-	t.Logf("decision %s; checks %s", status, b)
+// decided is a verification's decision as the API reports it.
+type decided struct {
+	Status string
+	Checks []struct {
+		Name, Status string
+		Reasons      []string
+		Details      json.RawMessage
+	}
+}
+
+// decision reads the verification and logs its checks in full (liveness
+// frames and poses help when a flow fails).
+func (s *server) decision(t *testing.T, id string) decided {
+	t.Helper()
+	var got decided
+	s.call(t, http.MethodGet, "/v1/verifications/"+id, nil, &got)
+	b, _ := json.Marshal(got.Checks)
+	t.Logf("decision %s; checks %s", got.Status, b)
+	return got
 }
 
 // startLiveness presses Start on the liveness step. Chromium's fake camera
@@ -339,16 +346,7 @@ func TestBrowserDocumentImage(t *testing.T) {
 	startLiveness(t, ctx)
 	status := waitResult(t, ctx)
 	shot.Take(ctx, "done")
-	var got struct {
-		Status string
-		Checks []struct {
-			Name, Status string
-			Reasons      []string
-			Details      json.RawMessage
-		}
-	}
-	s.call(t, http.MethodGet, "/v1/verifications/"+v.ID, nil, &got)
-	logChecks(t, got.Status, got.Checks)
+	got := s.decision(t, v.ID)
 	if status != got.Status || !slices.Contains([]string{"approved", "review", "rejected"}, got.Status) {
 		t.Errorf("page shows %q, API %q; want the same decision", status, got.Status)
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"github.com/kakunin-dev/kakunin/internal/audit"
 )
 
@@ -33,6 +34,12 @@ func (s *Store) AppendAudit(ctx context.Context, e audit.Entry) error {
 func (s *Store) AuditEntries(ctx context.Context, tenantID string, after int64, limit int) ([]audit.Entry, error) {
 	rows, err := s.query(ctx, `SELECT tenant_id, seq, at, actor, action, object_id, detail, prev_hash, hash
 		FROM audit_events WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?`, tenantID, after, limit)
+	return scanAuditEntries(rows, err)
+}
+
+// scanAuditEntries reads rows of (tenant_id, seq, at, actor, action,
+// object_id, detail, prev_hash, hash).
+func scanAuditEntries(rows *sql.Rows, err error) ([]audit.Entry, error) {
 	if err != nil {
 		return nil, err
 	}

@@ -29,20 +29,5 @@ func (s *Store) SearchAudit(ctx context.Context, q console.AuditQuery) ([]audit.
 	}
 	sql += ` ORDER BY seq LIMIT ?`
 	args = append(args, q.Limit)
-	rows, err := s.query(ctx, sql, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []audit.Entry
-	for rows.Next() {
-		var e audit.Entry
-		var at int64
-		if err := rows.Scan(&e.TenantID, &e.Seq, &at, &e.Actor, &e.Action, &e.ObjectID, &e.Detail, &e.PrevHash, &e.Hash); err != nil {
-			return nil, err
-		}
-		e.At = fromUS(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return scanAuditEntries(s.query(ctx, sql, args...))
 }

@@ -50,8 +50,8 @@ func (DocumentReadCheck) Name() string { return "document_read" }
 // Applies implements Check.
 func (DocumentReadCheck) Applies(v *Verification) bool { return v.Method == MethodDocumentImage }
 
-// Run implements Check.
-func (c DocumentReadCheck) Run(ctx context.Context, in *Input) CheckResult {
+// loadFront reads the latest document front, or says why the check fails.
+func loadFront(ctx context.Context, in *Input) (*Evidence, []byte, *CheckResult) {
 	var front *Evidence
 	for _, e := range in.Evidence {
 		if e.Kind == KindDocumentFront && e.DeletedAt == nil {
@@ -59,11 +59,20 @@ func (c DocumentReadCheck) Run(ctx context.Context, in *Input) CheckResult {
 		}
 	}
 	if front == nil {
-		return CheckResult{Status: CheckFailed, Reasons: []string{"document_front_missing"}}
+		return nil, nil, &CheckResult{Status: CheckFailed, Reasons: []string{"document_front_missing"}}
 	}
 	b, err := in.Load(ctx, front)
 	if err != nil {
-		return CheckResult{Status: CheckFailed, Reasons: []string{"evidence_unreadable"}}
+		return nil, nil, &CheckResult{Status: CheckFailed, Reasons: []string{"evidence_unreadable"}}
+	}
+	return front, b, nil
+}
+
+// Run implements Check.
+func (c DocumentReadCheck) Run(ctx context.Context, in *Input) CheckResult {
+	front, b, refused := loadFront(ctx, in)
+	if refused != nil {
+		return *refused
 	}
 	declared := front.Meta["document_type"]
 	r, err := c.Reader.ReadDocument(ctx, b, declared)
@@ -138,18 +147,9 @@ func (DocumentRecaptureCheck) Applies(v *Verification) bool { return v.Method ==
 
 // Run implements Check.
 func (c DocumentRecaptureCheck) Run(ctx context.Context, in *Input) CheckResult {
-	var front *Evidence
-	for _, e := range in.Evidence {
-		if e.Kind == KindDocumentFront && e.DeletedAt == nil {
-			front = e // the latest front counts
-		}
-	}
-	if front == nil {
-		return CheckResult{Status: CheckFailed, Reasons: []string{"document_front_missing"}}
-	}
-	b, err := in.Load(ctx, front)
-	if err != nil {
-		return CheckResult{Status: CheckFailed, Reasons: []string{"evidence_unreadable"}}
+	_, b, refused := loadFront(ctx, in)
+	if refused != nil {
+		return *refused
 	}
 	score, flagged, cues, err := c.Detector.Recapture(ctx, b)
 	if errors.Is(err, ErrDocumentUnreadable) || errkind.Reason(err) != "" {

@@ -124,25 +124,11 @@ func (s *Service) Process(ctx context.Context, tenantID, id string) (*Verificati
 				break
 			}
 		}
-		var read []string
-		if cur.SealedApplicant != nil {
-			var a Applicant
-			if b, err := s.d.Sealer.Open(ctx, cur.TenantID, cur.SealedApplicant, applicantAAD(cur.ID)); err == nil && json.Unmarshal(b, &a) == nil {
-				in.Applicant, read = &a, append(read, "applicant")
-			}
+		personal, err := s.openPersonalData(ctx, cur, "worker", "decision")
+		if err != nil {
+			return err
 		}
-		if cur.SealedIdentity != nil {
-			var idn Identity
-			if b, err := s.d.Sealer.Open(ctx, cur.TenantID, cur.SealedIdentity, identityAAD(cur.ID)); err == nil && json.Unmarshal(b, &idn) == nil {
-				in.Identity, read = &idn, append(read, "identity")
-			}
-		}
-		if len(read) > 0 {
-			if err := s.d.Audit.Record(ctx, cur.TenantID, "worker", "personal_data.read", cur.ID,
-				map[string]any{"fields": read, "purpose": "decision"}); err != nil {
-				return err
-			}
-		}
+		in.Applicant, in.Identity = personal.Applicant, personal.Identity
 		d := s.d.Judge(in)
 		now := s.d.Now().UTC().Truncate(time.Microsecond)
 		d.DecidedAt = now
@@ -164,6 +150,42 @@ func (s *Service) Process(ctx context.Context, tenantID, id string) (*Verificati
 		return s.d.Store.Verification(ctx, tenantID, id, false)
 	}
 	return v, err
+}
+
+// openPersonalData decrypts what the decision and the identity record
+// compare (the applicant data the tenant sent, the identity the evidence
+// proved) and records the read in the audit chain. Sealed data that does
+// not open is an error, never silently left out of a decision.
+func (s *Service) openPersonalData(ctx context.Context, v *Verification, actor Actor, purpose string) (JudgeInput, error) {
+	in := JudgeInput{Verification: v}
+	var read []string
+	if v.SealedApplicant != nil {
+		var a Applicant
+		b, err := s.d.Sealer.Open(ctx, v.TenantID, v.SealedApplicant, applicantAAD(v.ID))
+		if err != nil {
+			return in, err
+		}
+		if err := json.Unmarshal(b, &a); err != nil {
+			return in, err
+		}
+		in.Applicant, read = &a, append(read, "applicant")
+	}
+	if v.SealedIdentity != nil {
+		var idn Identity
+		b, err := s.d.Sealer.Open(ctx, v.TenantID, v.SealedIdentity, identityAAD(v.ID))
+		if err != nil {
+			return in, err
+		}
+		if err := json.Unmarshal(b, &idn); err != nil {
+			return in, err
+		}
+		in.Identity, read = &idn, append(read, "identity")
+	}
+	if len(read) == 0 {
+		return in, nil
+	}
+	return in, s.d.Audit.Record(ctx, v.TenantID, string(actor), "personal_data.read", v.ID,
+		map[string]any{"fields": read, "purpose": purpose})
 }
 
 // ImageQualityCheck assesses every photo of the verification: resolution,

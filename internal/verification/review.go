@@ -2,7 +2,6 @@ package verification
 
 import (
 	"context"
-	"encoding/json"
 	"regexp"
 	"slices"
 	"strings"
@@ -554,33 +553,5 @@ func (s *Service) Review(ctx context.Context, tenantID, id string, d ReviewDecis
 // openForRecord opens the applicant and identity for the reviewer's
 // identity record, as an audited read.
 func (s *Service) openForRecord(ctx context.Context, v *Verification, actor Actor) (JudgeInput, error) {
-	in := JudgeInput{Verification: v}
-	var read []string
-	if v.SealedApplicant != nil {
-		var a Applicant
-		b, err := s.d.Sealer.Open(ctx, v.TenantID, v.SealedApplicant, applicantAAD(v.ID))
-		if err != nil {
-			return in, err
-		}
-		if err := json.Unmarshal(b, &a); err != nil {
-			return in, err
-		}
-		in.Applicant, read = &a, append(read, "applicant")
-	}
-	if v.SealedIdentity != nil {
-		var idn Identity
-		b, err := s.d.Sealer.Open(ctx, v.TenantID, v.SealedIdentity, identityAAD(v.ID))
-		if err != nil {
-			return in, err
-		}
-		if err := json.Unmarshal(b, &idn); err != nil {
-			return in, err
-		}
-		in.Identity, read = &idn, append(read, "identity")
-	}
-	if len(read) == 0 {
-		return in, nil
-	}
-	return in, s.d.Audit.Record(ctx, v.TenantID, string(actor), "personal_data.read", v.ID,
-		map[string]any{"fields": read, "purpose": "identity_record"})
+	return s.openPersonalData(ctx, v, actor, "identity_record")
 }
