@@ -63,11 +63,18 @@ type EvidenceJSON struct {
 	SHA256      string                    `json:"sha256"`
 	CreatedAt   time.Time                 `json:"created_at"`
 	Deleted     bool                      `json:"deleted"`
+	// Masked lists what was painted out of the photo before it was stored
+	// ("my_number", "my_number_qr"); SHA256 is of the masked photo.
+	Masked []string `json:"masked,omitempty"`
 }
 
 func evidenceJSON(e *verification.Evidence) EvidenceJSON {
-	return EvidenceJSON{ID: e.ID, Kind: e.Kind, ContentType: e.ContentType, Size: e.Size, SHA256: e.SHA256,
+	out := EvidenceJSON{ID: e.ID, Kind: e.Kind, ContentType: e.ContentType, Size: e.Size, SHA256: e.SHA256,
 		CreatedAt: e.CreatedAt, Deleted: e.DeletedAt != nil}
+	if m := e.Meta["masked"]; m != "" {
+		out.Masked = strings.Split(m, ",")
+	}
+	return out
 }
 
 func (s *Server) verificationJSON(ctx context.Context, v *verification.Verification, withEvidence bool) (*VerificationJSON, error) {

@@ -22,6 +22,7 @@ import (
 	"github.com/kakunin-dev/kakunin/internal/config"
 	"github.com/kakunin-dev/kakunin/internal/console"
 	"github.com/kakunin-dev/kakunin/internal/decision"
+	"github.com/kakunin-dev/kakunin/internal/document"
 	"github.com/kakunin-dev/kakunin/internal/errkind"
 	"github.com/kakunin-dev/kakunin/internal/face"
 	"github.com/kakunin-dev/kakunin/internal/imagequality"
@@ -155,7 +156,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 			a.Metrics.Checks.WithLabelValues(name, string(st)).Observe(d.Seconds())
 		},
 		PublicURL: cfg.PublicURL(), TTL: cfg.Verification.TTL.Std(), ChallengeTTL: cfg.Verification.ChallengeTTL.Std(), Limits: limits,
-		FrameStored: a.frameStored,
+		FrameStored: a.frameStored, Masker: documentMasker{document.NewMasker()},
 	})
 	observe := func(kind string, d time.Duration, err error) {
 		outcome := "ok"

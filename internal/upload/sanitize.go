@@ -168,3 +168,21 @@ func guard[T any](f func() (T, error)) (v T, err error) {
 	}()
 	return f()
 }
+
+// Replace swaps the stored image for img (the same picture, edited: a
+// number painted out) and encodes it as Sanitize did the original, so Data,
+// Image and SHA256 describe what is stored.
+func (r *Result) Replace(img image.Image) error {
+	if r.Image == nil {
+		return fmt.Errorf("upload: replace: %s is not an image", r.ContentType)
+	}
+	var out bytes.Buffer
+	encoded, err := guard(func() (string, error) { return codecFor(r.ContentType).encode(&out, img) })
+	if err != nil {
+		return fmt.Errorf("upload: re-encoding %s: %w", r.ContentType, err)
+	}
+	b := img.Bounds()
+	r.ContentType, r.Data, r.Image, r.Width, r.Height = encoded, out.Bytes(), img, b.Dx(), b.Dy()
+	r.SHA256 = sha256.Sum256(r.Data)
+	return nil
+}

@@ -114,8 +114,11 @@ type Deps struct {
 	// committed, so it can be analysed while the capture goes on. It must
 	// not block.
 	FrameStored func(stored []byte)
-	Limits      upload.Limits
-	Now         func() time.Time
+	// Masker, if set, paints out of document photos what may not be
+	// stored (the My Number) before they are encrypted and kept.
+	Masker DocumentMasker
+	Limits upload.Limits
+	Now    func() time.Time
 }
 
 // Service is the verification use cases.
@@ -440,6 +443,9 @@ func (s *Service) addEvidenceStored(ctx context.Context, v *Verification, kind E
 	}
 	res, err := upload.Sanitize(data, info.types, s.d.Limits)
 	if err != nil {
+		return nil, nil, err
+	}
+	if meta, err = s.mask(ctx, kind, res, meta); err != nil {
 		return nil, nil, err
 	}
 	received := sha256.Sum256(data)
