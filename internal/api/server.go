@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/kakunin-dev/kakunin/internal/errkind"
+	"github.com/kakunin-dev/kakunin/internal/ratelimit"
 	"github.com/kakunin-dev/kakunin/internal/store"
 	"github.com/kakunin-dev/kakunin/internal/tenant"
 	"github.com/kakunin-dev/kakunin/internal/upload"
@@ -70,7 +71,7 @@ type Server struct {
 	Deps
 	log     *slog.Logger
 	mux     *http.ServeMux
-	limiter *keyLimiter
+	limiter *ratelimit.Keyed
 }
 
 // Metrics are the Prometheus collectors, in a registry of their own.
@@ -111,7 +112,7 @@ func New(d Deps) *Server {
 	if d.Limits == (upload.Limits{}) {
 		d.Limits = upload.DefaultLimits()
 	}
-	s := &Server{Deps: d, log: d.Log, mux: http.NewServeMux(), limiter: newKeyLimiter(d.RateLimit, max(d.RateBurst, 1))}
+	s := &Server{Deps: d, log: d.Log, mux: http.NewServeMux(), limiter: ratelimit.New(d.RateLimit, max(d.RateBurst, 1))}
 	s.routes()
 	return s
 }
@@ -282,11 +283,11 @@ func (s *Server) withClient(h handlerFunc, card bool) http.Handler {
 
 // allow applies the per-key rate limit, answering 429 with Retry-After.
 func (s *Server) allow(w http.ResponseWriter, r *http.Request, key string) bool {
-	ok, retry := s.limiter.allow(key, time.Now())
+	ok, retry := s.limiter.Allow(key, time.Now())
 	if !ok {
 		w.Header().Set("Retry-After", retry)
 		s.writeError(w, r, errkind.New(errkind.ErrRateLimited, "rate_limited",
-			"more than %g requests per second with this key; retry after %s s", float64(s.limiter.rps), retry))
+			"more than %g requests per second with this key; retry after %s s", s.limiter.Rate(), retry))
 	}
 	return ok
 }

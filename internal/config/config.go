@@ -141,6 +141,9 @@ type Console struct {
 	// InsecureCookie leaves the Secure attribute off the session cookie,
 	// for plain-http development only.
 	InsecureCookie bool `toml:"insecure_cookie"`
+	// SignInPerMinute bounds sign-in attempts per client address (0: no
+	// bound). Default 10.
+	SignInPerMinute float64 `toml:"sign_in_per_minute"`
 }
 
 // Log configures logging.
@@ -184,6 +187,7 @@ func Default() Config {
 		Webhooks:     Webhooks{Timeout: Duration(10 * time.Second)},
 		Uploads:      Uploads{MaxBytes: 15 << 20, MaxPixels: 40_000_000},
 		API:          API{RateLimit: 100, RateBurst: 200},
+		Console:      Console{SignInPerMinute: 10},
 		Verification: Verification{TTL: Duration(24 * time.Hour), ChallengeTTL: Duration(time.Minute)},
 		JPKI:         JPKI{TestPKI: true, NonceTTL: Duration(10 * time.Minute)},
 		Chip:         Chip{TestPKI: true},
@@ -244,6 +248,9 @@ func (c *Config) Validate() error {
 	}
 	if c.API.RateLimit < 0 || c.API.RateBurst < 0 {
 		errs = append(errs, errors.New("api.rate_limit and api.rate_burst must not be negative"))
+	}
+	if c.Console.SignInPerMinute < 0 {
+		errs = append(errs, errors.New("console.sign_in_per_minute must not be negative"))
 	}
 	if c.Verification.TTL.Std() < time.Minute {
 		errs = append(errs, errors.New("verification.ttl must be at least 1m"))

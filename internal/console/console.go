@@ -21,6 +21,7 @@ import (
 	"rsc.io/qr"
 
 	"github.com/kakunin-dev/kakunin/internal/errkind"
+	"github.com/kakunin-dev/kakunin/internal/ratelimit"
 )
 
 // Session and lock-out policy.
@@ -76,13 +77,19 @@ type Deps struct {
 	// InsecureCookie leaves the Secure attribute off the cookies. Only for
 	// plain-http development on localhost; the zero value is secure.
 	InsecureCookie bool
+	// SignInPerMinute bounds sign-in attempts (password and second factor
+	// together) per client address, in bursts of as many; 0: no bound.
+	// The per-user lock-out stops guessing one account's password; this
+	// stops one address from trying many accounts.
+	SignInPerMinute float64
 }
 
 // Handler serves the console under /console/.
 type Handler struct {
-	d     Deps
-	mux   *http.ServeMux
-	pages map[string]*template.Template
+	d      Deps
+	mux    *http.ServeMux
+	pages  map[string]*template.Template
+	signIn *ratelimit.Keyed
 }
 
 //go:embed templates/*.html static/*.css
@@ -96,7 +103,8 @@ func New(d Deps) *Handler {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{d: d, mux: http.NewServeMux(), pages: map[string]*template.Template{}}
+	h := &Handler{d: d, mux: http.NewServeMux(), pages: map[string]*template.Template{},
+		signIn: ratelimit.New(d.SignInPerMinute/60, max(int(d.SignInPerMinute), 1))}
 	for _, p := range []string{"login", "totp", "password", "home", "error", "queue", "case", "audit", "dashboard",
 		"settings_index", "settings", "secret", "deliveries"} {
 		h.pages[p] = template.Must(template.ParseFS(assets, "templates/layout.html", "templates/"+p+".html"))
@@ -104,9 +112,9 @@ func New(d Deps) *Handler {
 	css, _ := fs.Sub(assets, "static")
 	h.mux.Handle("GET /console/static/", http.StripPrefix("/console/static/", http.FileServerFS(css)))
 	h.mux.HandleFunc("GET /console/login", h.loginPage)
-	h.mux.HandleFunc("POST /console/login", h.login)
+	h.mux.HandleFunc("POST /console/login", h.throttled(h.login))
 	h.mux.HandleFunc("GET /console/login/totp", h.withSession(StagePassword, h.totpPage))
-	h.mux.HandleFunc("POST /console/login/totp", h.withSession(StagePassword, h.totp))
+	h.mux.HandleFunc("POST /console/login/totp", h.throttled(h.withSession(StagePassword, h.totp)))
 	h.mux.HandleFunc("GET /console/login/totp/qr.png", h.withSession(StagePassword, h.totpQR))
 	h.mux.HandleFunc("GET /console/password", h.withSession(StageFull, h.passwordPage))
 	h.mux.HandleFunc("POST /console/password", h.withSession(StageFull, h.changePassword))
@@ -329,6 +337,23 @@ func (h *Handler) audit(ctx context.Context, r *http.Request, actor, action, obj
 func actorOf(u User) string { return "console:" + u.ID }
 
 // ---- sign-in: password ----
+
+// throttled refuses sign-in attempts beyond Deps.SignInPerMinute from one
+// client address with 429 and Retry-After. Refusals are not written to the
+// audit chain, which a flood would otherwise fill; they are logged with
+// the address only.
+func (h *Handler) throttled(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ip := clientIP(r)
+		if ok, retry := h.signIn.Allow(ip, h.d.Now()); !ok {
+			h.d.Log.WarnContext(r.Context(), "console: sign-in attempts throttled", "client", ip)
+			w.Header().Set("Retry-After", retry)
+			h.fail(w, r, http.StatusTooManyRequests, "Too many sign-in attempts from this address. Wait "+retry+" seconds and try again.")
+			return
+		}
+		next(w, r)
+	}
+}
 
 func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 	if st, err := h.session(r); err == nil && st != nil && st.sess.Stage == StageFull {

@@ -45,13 +45,14 @@ type env struct {
 	st    *store.Store
 	clock *clock
 	srv   *httptest.Server
+	h     *console.Handler
 	logs  *bytes.Buffer
 	// urls collects every URL requested and every Location answered, to
 	// check no personal data travels in them.
 	urls []string
 }
 
-func newEnv(t *testing.T, dbURL string, insecure bool) *env {
+func newEnv(t *testing.T, dbURL string, insecure bool, opts ...func(*console.Deps)) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, dbURL)
@@ -67,8 +68,13 @@ func newEnv(t *testing.T, dbURL string, insecure bool) *env {
 		t.Fatal(err)
 	}
 	e := &env{t: t, st: st, clock: &clock{t: time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)}, logs: &bytes.Buffer{}}
-	h := console.New(console.Deps{Store: st, Audit: audit.New(st, e.clock.Now), Vault: vault.New(km, st),
-		Now: e.clock.Now, Log: slog.New(slog.NewTextHandler(e.logs, nil)), InsecureCookie: insecure})
+	d := console.Deps{Store: st, Audit: audit.New(st, e.clock.Now), Vault: vault.New(km, st),
+		Now: e.clock.Now, Log: slog.New(slog.NewTextHandler(e.logs, nil)), InsecureCookie: insecure}
+	for _, o := range opts {
+		o(&d)
+	}
+	h := console.New(d)
+	e.h = h
 	if insecure {
 		e.srv = httptest.NewServer(h)
 	} else {
@@ -364,6 +370,43 @@ func TestLockout(t *testing.T) {
 	if locks != 2 {
 		t.Fatalf("got %d console.user_locked entries; want 2\n%q", locks, e.actions())
 	}
+}
+
+// TestSignInThrottled: one address gets SignInPerMinute sign-in attempts,
+// then 429 with Retry-After, across accounts and across both factors;
+// another address is unaffected, and the bucket refills with time.
+func TestSignInThrottled(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t), false, func(d *console.Deps) { d.SignInPerMinute = 3 })
+	pw := e.user("rev@example.jp", "reviewer")
+	b := e.browser()
+	for _, email := range []string{"a@example.jp", "b@example.jp", "c@example.jp"} {
+		want(t, e.password(b, email, "guess"), http.StatusUnauthorized, "")
+	}
+	r := e.password(b, "rev@example.jp", pw) // the right password, but over the bound
+	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "" {
+		t.Fatalf("4th attempt: got %d, Retry-After %q; want 429 with Retry-After\n%s", r.status, r.header.Get("Retry-After"), r.body)
+	}
+	// From another address the form is served and judged as usual.
+	req := httptest.NewRequest(http.MethodPost, "/console/login", strings.NewReader("email=x"))
+	req.RemoteAddr = "192.0.2.7:5555"
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	if rec.Code == http.StatusTooManyRequests {
+		t.Fatal("another address was throttled")
+	}
+	// Throttled attempts are not audited (a flood would fill the chain).
+	n := 0
+	for _, a := range e.actions() {
+		if strings.HasPrefix(a, "console.login_failed ") {
+			n++
+		}
+	}
+	if n != 3 {
+		t.Fatalf("%d console.login_failed entries; want 3 (the throttled attempt is not one)", n)
+	}
+	e.clock.Add(21 * time.Second) // one token back at 3 per minute
+	want(t, e.password(b, "rev@example.jp", pw), http.StatusSeeOther, "/console/login/totp")
 }
 
 func TestSessionExpiry(t *testing.T) {
