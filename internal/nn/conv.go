@@ -66,6 +66,9 @@ type Filter struct {
 
 	winoOnce sync.Once
 	wino     *winograd // transformed weights for 3×3 stride-1 layers, made on first use
+
+	subMu sync.Mutex
+	subs  map[[4]int]*Filter // windows cut down to the taps that touch the input, by tap range
 }
 
 // NewFilter wraps a [kh, kw, in, out] weight tensor.
@@ -102,7 +105,48 @@ func Conv2DEpilogue(x *Tensor, f *Filter, stride int, pads Pads, ep *GemmEpilogu
 	if f.KH == 3 && f.KW == 3 && stride == 1 && f.packed != nil && f.In >= 8 && oh*ow >= winogradMinPixels {
 		return conv3x3Winograd(x, f, pads, ep)
 	}
+	if oh > 0 && ow > 0 && f.packed != nil {
+		// Taps that fall in the padding for every output only add zeros
+		// (x·0 leaves each FMA chain's value unchanged), so a window that
+		// overhangs a tiny input on all sides is cut to the taps that
+		// touch it: a 3×3 SAME convolution of a 1×1 map is a 1×1 one.
+		ky0, ky1 := max(0, pads.Top-(oh-1)*stride), min(f.KH, h+pads.Top)
+		kx0, kx1 := max(0, pads.Left-(ow-1)*stride), min(f.KW, w+pads.Left)
+		if ky0 > 0 || kx0 > 0 || ky1 < f.KH || kx1 < f.KW {
+			sub := f.subFilter(ky0, ky1, kx0, kx1)
+			p := Pads{Top: pads.Top - ky0, Bottom: pads.Bottom - (f.KH - ky1), Left: pads.Left - kx0, Right: pads.Right - (f.KW - kx1)}
+			return conv2DIm2col(x, sub, stride, p, ep)
+		}
+	}
 	return conv2DIm2col(x, f, stride, pads, ep)
+}
+
+// subFilter returns the taps [ky0, ky1)×[kx0, kx1) of f as a filter of
+// their own, made once and kept with f.
+func (f *Filter) subFilter(ky0, ky1, kx0, kx1 int) *Filter {
+	key := [4]int{ky0, ky1, kx0, kx1}
+	f.subMu.Lock()
+	defer f.subMu.Unlock()
+	if s := f.subs[key]; s != nil {
+		return s
+	}
+	kh, kw := ky1-ky0, kx1-kx0
+	w := make([]float32, 0, kh*kw*f.In*f.Out)
+	for ky := ky0; ky < ky1; ky++ {
+		for kx := kx0; kx < kx1; kx++ {
+			o := (ky*f.KW + kx) * f.In * f.Out
+			w = append(w, f.W[o:o+f.In*f.Out]...)
+		}
+	}
+	s, err := NewFilter(&Tensor{Shape: []int{kh, kw, f.In, f.Out}, Data: w})
+	if err != nil {
+		panic(err) // the sizes are positive by construction
+	}
+	if f.subs == nil {
+		f.subs = make(map[[4]int]*Filter)
+	}
+	f.subs[key] = s
+	return s
 }
 
 // conv2DIm2col is the general path: im2col, then one GEMM.

@@ -9,13 +9,15 @@ import (
 // is m×n, all row-major. It overwrites C.
 type gemmKernel func(i0, i1, n, k int, a, b, c []float32)
 
-// GemmBackend names the kernel Gemm uses: "avx2-asm" (the assembly
-// micro-kernel, on amd64 with AVX2+FMA unless built with -tags purego), else
+// GemmBackend names the kernel Gemm uses: "avx512-asm" (the assembly
+// micro-kernels, 6×32 with AVX-512 for pairs of full panels and 6×16 with
+// AVX2+FMA for the rest, on amd64 unless built with -tags purego), else
+// "avx2-asm" (the 6×16 assembly kernel alone, without AVX-512), else
 // "archsimd" (AVX2+FMA through simd/archsimd, when built with
 // GOEXPERIMENT=simd and the CPU supports it), else "go" (portable).
 func GemmBackend() string {
 	if asmGemm {
-		return asmGemmName
+		return asmGemmName()
 	}
 	return gemmName
 }

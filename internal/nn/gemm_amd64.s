@@ -123,3 +123,124 @@ store:
 	VMOVUPS Y11, 32(R10)(R9*2)
 	VZEROUPPER
 	RET
+
+// The 6×32 AVX-512 micro-kernel: the same scheme as gemm6x16AVX2 with ZMM
+// registers. Z(2r) holds columns 0..15 of row r (from the panel at BX),
+// Z(2r+1) columns 16..31 (from the panel at R13); Z12, Z13 hold the current
+// B values and Z14 the broadcast of A. Each k-step is 2 loads, 6 broadcasts
+// and 12 FMAs over 384 products; every C element is one FMA chain over k in
+// order, so the results equal two calls of the 6×16 kernel bit for bit.
+
+#define MKSTEP512(ao, bo) \
+	VMOVUPS      bo(BX), Z12; \
+	VMOVUPS      bo(R13), Z13; \
+	VBROADCASTSS ao(AX), Z14; \
+	VFMADD231PS  Z12, Z14, Z0; \
+	VFMADD231PS  Z13, Z14, Z1; \
+	VBROADCASTSS ao(AX)(R11*1), Z14; \
+	VFMADD231PS  Z12, Z14, Z2; \
+	VFMADD231PS  Z13, Z14, Z3; \
+	VBROADCASTSS ao(AX)(R11*2), Z14; \
+	VFMADD231PS  Z12, Z14, Z4; \
+	VFMADD231PS  Z13, Z14, Z5; \
+	VBROADCASTSS ao(R12), Z14; \
+	VFMADD231PS  Z12, Z14, Z6; \
+	VFMADD231PS  Z13, Z14, Z7; \
+	VBROADCASTSS ao(R12)(R11*1), Z14; \
+	VFMADD231PS  Z12, Z14, Z8; \
+	VFMADD231PS  Z13, Z14, Z9; \
+	VBROADCASTSS ao(R12)(R11*2), Z14; \
+	VFMADD231PS  Z12, Z14, Z10; \
+	VFMADD231PS  Z13, Z14, Z11
+
+// func gemm6x32AVX512(k int, a *float32, lda int, b0, b1, c *float32, ldc int, acc int)
+TEXT ·gemm6x32AVX512(SB), NOSPLIT, $0-64
+	MOVQ k+0(FP), DX
+	MOVQ a+8(FP), AX
+	MOVQ lda+16(FP), R11
+	SHLQ $2, R11           // A row stride in bytes
+	LEAQ (AX)(R11*2), R12
+	ADDQ R11, R12          // R12 = &A[3][0]
+	MOVQ b0+24(FP), BX
+	MOVQ b1+32(FP), R13
+	MOVQ c+40(FP), CX
+	MOVQ ldc+48(FP), R9
+	SHLQ $2, R9            // C row stride in bytes
+	LEAQ (CX)(R9*2), R10
+	ADDQ R9, R10           // R10 = &C[3][0]
+	MOVQ acc+56(FP), R8
+	TESTQ R8, R8
+	JZ   zero512
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS (CX)(R9*1), Z2
+	VMOVUPS 64(CX)(R9*1), Z3
+	VMOVUPS (CX)(R9*2), Z4
+	VMOVUPS 64(CX)(R9*2), Z5
+	VMOVUPS (R10), Z6
+	VMOVUPS 64(R10), Z7
+	VMOVUPS (R10)(R9*1), Z8
+	VMOVUPS 64(R10)(R9*1), Z9
+	VMOVUPS (R10)(R9*2), Z10
+	VMOVUPS 64(R10)(R9*2), Z11
+	JMP  start512
+
+zero512:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+
+start512:
+	MOVQ DX, R8
+	SHRQ $2, R8            // R8 = k/4 unrolled steps
+	JZ   tail512
+
+loop4x512:
+	MKSTEP512(0, 0)
+	MKSTEP512(4, 64)
+	MKSTEP512(8, 128)
+	MKSTEP512(12, 192)
+	ADDQ $16, AX
+	ADDQ $16, R12
+	ADDQ $256, BX
+	ADDQ $256, R13
+	DECQ R8
+	JNZ  loop4x512
+
+tail512:
+	ANDQ $3, DX            // k mod 4 single steps
+	JZ   store512
+
+loop1x512:
+	MKSTEP512(0, 0)
+	ADDQ $4, AX
+	ADDQ $4, R12
+	ADDQ $64, BX
+	ADDQ $64, R13
+	DECQ DX
+	JNZ  loop1x512
+
+store512:
+	VMOVUPS Z0, (CX)
+	VMOVUPS Z1, 64(CX)
+	VMOVUPS Z2, (CX)(R9*1)
+	VMOVUPS Z3, 64(CX)(R9*1)
+	VMOVUPS Z4, (CX)(R9*2)
+	VMOVUPS Z5, 64(CX)(R9*2)
+	VMOVUPS Z6, (R10)
+	VMOVUPS Z7, 64(R10)
+	VMOVUPS Z8, (R10)(R9*1)
+	VMOVUPS Z9, 64(R10)(R9*1)
+	VMOVUPS Z10, (R10)(R9*2)
+	VMOVUPS Z11, 64(R10)(R9*2)
+	VZEROUPPER
+	RET

@@ -21,6 +21,10 @@ import (
 // microKernel is the signature of the 6×16 micro-kernels.
 type microKernel func(k int, a []float32, lda int, b, c []float32, ldc int, acc bool)
 
+// microKernel32 is the signature of the 6×32 micro-kernels: columns 0..15
+// of the block come from panel b0, columns 16..31 from panel b1.
+type microKernel32 func(k int, a []float32, lda int, b0, b1, c []float32, ldc int, acc bool)
+
 // mkRows and mkCols are the micro-kernel's block shape.
 const (
 	mkRows = 6
@@ -36,6 +40,21 @@ func checkMicroKernel(k int, a []float32, lda int, b, c []float32, ldc int) {
 		ldc < mkCols || len(c) < (mkRows-1)*ldc+mkCols {
 		panic("nn: GEMM micro-kernel slices too short")
 	}
+}
+
+func checkMicroKernel32(k int, a []float32, lda int, b0, b1, c []float32, ldc int) {
+	if k < 0 || lda < k || len(a) < (mkRows-1)*lda+k || len(b0) < mkCols*k || len(b1) < mkCols*k ||
+		ldc < 2*mkCols || len(c) < (mkRows-1)*ldc+2*mkCols {
+		panic("nn: GEMM micro-kernel slices too short")
+	}
+}
+
+// microKernel6x32Go is the 6×32 micro-kernel in Go: two 6×16 blocks, which
+// round exactly like the AVX-512 kernel (each output is its own FMA chain).
+func microKernel6x32Go(k int, a []float32, lda int, b0, b1, c []float32, ldc int, acc bool) {
+	checkMicroKernel32(k, a, lda, b0, b1, c, ldc)
+	microKernel6x16Go(k, a, lda, b0, c, ldc, acc)
+	microKernel6x16Go(k, a, lda, b1, c[mkCols:], ldc, acc)
 }
 
 // microKernel6x16Go is the micro-kernel in Go, with the same rounding as the
@@ -77,9 +96,10 @@ func mkBuffer(n int) *[]float32 {
 
 // gemmPackedMK computes rows [i0, i1) of C = A·B (B packed) with the
 // micro-kernel kern, then applies ep (may be nil) to each block while it is
-// in cache. Rows are taken in chunks of at most mkChunkBytes of A; within a
-// chunk each B panel runs over all of the chunk's 6-row blocks.
-func gemmPackedMK(i0, i1 int, a []float32, pb *PackedB, c []float32, ep *GemmEpilogue, kern microKernel) {
+// in cache. When kern32 is not nil, it computes each pair of full panels in
+// one pass. Rows are taken in chunks of at most mkChunkBytes of A; within a
+// chunk each B panel (or pair) runs over all of the chunk's 6-row blocks.
+func gemmPackedMK(i0, i1 int, a []float32, pb *PackedB, c []float32, ep *GemmEpilogue, kern microKernel, kern32 microKernel32) {
 	k, n := pb.K, pb.N
 	if k == 0 || i0 >= i1 {
 		gemmGoEpilogue(i0, i1, a, pb, c, ep)
@@ -95,20 +115,31 @@ func gemmPackedMK(i0, i1 int, a []float32, pb *PackedB, c []float32, ep *GemmEpi
 		clear(edge[(i1-full)*k:])
 	}
 	chunk := max(1, mkChunkBytes/(4*mkRows*k)) * mkRows
-	var tmp [mkRows * mkCols]float32
+	var tmp [mkRows * 2 * mkCols]float32
 	for r0 := i0; r0 < i1; r0 += chunk {
 		r1 := min(r0+chunk, i1)
-		for jp := 0; jp*mkCols < n; jp++ {
-			panel := pb.panels[jp*k*mkCols : (jp+1)*k*mkCols]
+		for jp := 0; jp*mkCols < n; {
 			j := jp * mkCols
-			w := min(mkCols, n-j)
+			panel := pb.panels[jp*k*mkCols : (jp+1)*k*mkCols]
+			var panel1 []float32
+			cols := mkCols
+			if kern32 != nil && j+2*mkCols <= n {
+				panel1 = pb.panels[(jp+1)*k*mkCols : (jp+2)*k*mkCols]
+				cols = 2 * mkCols
+			}
+			w := min(cols, n-j)
 			for i := r0; i < r1; i += mkRows {
-				if i < full && w == mkCols {
-					cb := c[i*n+j : (i+mkRows-1)*n+j+mkCols]
-					kern(k, a[i*k:(i+mkRows)*k], k, panel, cb, n, false)
+				if i < full && w == cols {
+					cb := c[i*n+j : (i+mkRows-1)*n+j+cols]
+					ablk := a[i*k : (i+mkRows)*k]
+					if panel1 != nil {
+						kern32(k, ablk, k, panel, panel1, cb, n, false)
+					} else {
+						kern(k, ablk, k, panel, cb, n, false)
+					}
 					if ep != nil {
 						for r := 0; r < mkRows; r++ {
-							ep.applyRowVec(cb[r*n:r*n+mkCols], j)
+							ep.applyRowVec(cb[r*n:r*n+cols], j)
 						}
 					}
 					continue
@@ -118,15 +149,20 @@ func gemmPackedMK(i0, i1 int, a []float32, pb *PackedB, c []float32, ep *GemmEpi
 				if i < full {
 					ablk = a[i*k : (i+mkRows)*k]
 				}
-				kern(k, ablk, k, panel, tmp[:], mkCols, false)
+				if panel1 != nil {
+					kern32(k, ablk, k, panel, panel1, tmp[:], cols, false)
+				} else {
+					kern(k, ablk, k, panel, tmp[:], cols, false)
+				}
 				for r := 0; r < rows; r++ {
 					row := c[(i+r)*n+j : (i+r)*n+j+w]
-					copy(row, tmp[r*mkCols:])
+					copy(row, tmp[r*cols:])
 					if ep != nil {
 						ep.applyRowVec(row, j)
 					}
 				}
 			}
+			jp += cols / mkCols
 		}
 	}
 }
@@ -138,6 +174,6 @@ func gemmMK(m, n, k int, a, b, c []float32) {
 	bp := mkBuffer(np * k * PanelWidth)
 	pb := &PackedB{K: k, N: n, b: b[:k*n], panels: *bp}
 	packPanels(pb.panels, b, k, n)
-	parallelRows(m, m*n*k, func(i0, i1 int) { gemmPackedMK(i0, i1, a, pb, c, nil, microKernel6x16) })
+	parallelRows(m, m*n*k, func(i0, i1 int) { gemmPackedMK(i0, i1, a, pb, c, nil, microKernel6x16, wideKernel()) })
 	mkScratch.Put(bp)
 }

@@ -56,6 +56,47 @@ func TestMicroKernelMatchesGo(t *testing.T) {
 	}
 }
 
+// TestMicroKernel32MatchesGo checks the 6×32 micro-kernel in use (AVX-512
+// assembly where the CPU has it) bit for bit against microKernel6x32Go, in
+// the same way as TestMicroKernelMatchesGo.
+func TestMicroKernel32MatchesGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	const cols = 2 * mkCols
+	for _, k := range []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 31, 32, 33, 147, 288, 1153} {
+		for _, pad := range []int{0, 1, 5} {
+			for _, off := range []int{0, 1, 3, 7} {
+				for _, acc := range []bool{false, true} {
+					lda, ldc := k+pad, cols+pad
+					a := randTensor(r, off+mkRows*lda).Data[off:]
+					b0 := randTensor(r, off+max(k, 1)*mkCols).Data[off:]
+					b1 := randTensor(r, max(k, 1)*mkCols+pad).Data[pad:]
+					c0 := make([]float32, off+mkRows*ldc+8)
+					fillSentinel(c0)
+					want := c0[off:]
+					for row := 0; row < mkRows; row++ {
+						for j := 0; j < cols; j++ {
+							want[row*ldc+j] = float32(r.NormFloat64())
+						}
+					}
+					got := append([]float32(nil), want...)
+					microKernel6x32Go(k, a, lda, b0, b1, want, ldc, acc)
+					microKernel6x32(k, a, lda, b0, b1, got, ldc, acc)
+					for i := range want {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("k=%d pad=%d off=%d acc=%v: c[%d] = %g; want %g (%s)", k, pad, off, acc, i, got[i], want[i], GemmBackend())
+						}
+					}
+					for i := mkRows*ldc - pad; i < len(got); i++ {
+						if got[i] != sentinel {
+							t.Fatalf("k=%d pad=%d: wrote c[%d] past the block", k, pad, i)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 // checkGemmMK runs the register-blocked GEMM at m×n×k with both
 // micro-kernels and compares: bit-identical to each other, within rounding
 // of the float64 product and of the portable kernel, rows outside [i0, i1)
@@ -70,12 +111,24 @@ func checkGemmMK(t *testing.T, r *rand.Rand, m, n, k int) {
 
 	got := make([]float32, m*n)
 	fillSentinel(got)
-	gemmPackedMK(0, m, a, pb, got, nil, microKernel6x16)
+	gemmPackedMK(0, m, a, pb, got, nil, microKernel6x16, nil)
 	ref := make([]float32, m*n)
-	gemmPackedMK(0, m, a, pb, ref, nil, microKernel6x16Go)
+	gemmPackedMK(0, m, a, pb, ref, nil, microKernel6x16Go, nil)
 	for i := range got {
 		if math.Float32bits(got[i]) != math.Float32bits(ref[i]) {
 			t.Fatalf("%d×%d×%d: c[%d] = %g; Go micro-kernel gives %g", m, n, k, i, got[i], ref[i])
+		}
+	}
+	// The 6×32 kernels on pairs of panels (assembly where the CPU has
+	// AVX-512, else the Go version) round exactly like the 6×16 kernel.
+	for _, kern32 := range []microKernel32{microKernel6x32, microKernel6x32Go} {
+		wide := make([]float32, m*n)
+		fillSentinel(wide)
+		gemmPackedMK(0, m, a, pb, wide, nil, microKernel6x16, kern32)
+		for i := range got {
+			if math.Float32bits(wide[i]) != math.Float32bits(ref[i]) {
+				t.Fatalf("%d×%d×%d: 6×32 kernel c[%d] = %g; 6×16 kernel gives %g", m, n, k, i, wide[i], ref[i])
+			}
 		}
 	}
 	if d := maxRelDiff(got, want); d > tol {
@@ -92,7 +145,7 @@ func checkGemmMK(t *testing.T, r *rand.Rand, m, n, k int) {
 		i0, i1 := 1+r.IntN(m/2), m-r.IntN(m/2)
 		part := make([]float32, m*n)
 		fillSentinel(part)
-		gemmPackedMK(i0, i1, a, pb, part, nil, microKernel6x16)
+		gemmPackedMK(i0, i1, a, pb, part, nil, microKernel6x16, microKernel6x32)
 		for i := range part {
 			row := i / n
 			if inside := row >= i0 && row < i1; inside && part[i] != got[i] || !inside && part[i] != sentinel {
@@ -103,12 +156,14 @@ func checkGemmMK(t *testing.T, r *rand.Rand, m, n, k int) {
 
 	ep := &GemmEpilogue{Add1: randTensor(r, n).Data, Mul: randTensor(r, n).Data, Add2: randTensor(r, n).Data, Act: Activation(r.IntN(3))}
 	fused := make([]float32, m*n)
-	gemmPackedMK(0, m, a, pb, fused, ep, microKernel6x16)
 	sep := &Tensor{Shape: []int{m, n}, Data: append([]float32(nil), got...)}
 	Epilogue(sep, ep.Add1, ep.Mul, ep.Add2, ep.Act)
-	for i := range fused {
-		if math.Float32bits(fused[i]) != math.Float32bits(sep.Data[i]) {
-			t.Fatalf("%d×%d×%d epilogue %d: c[%d] = %g; separate pass %g", m, n, k, ep.Act, i, fused[i], sep.Data[i])
+	for _, kern32 := range []microKernel32{nil, microKernel6x32} {
+		gemmPackedMK(0, m, a, pb, fused, ep, microKernel6x16, kern32)
+		for i := range fused {
+			if math.Float32bits(fused[i]) != math.Float32bits(sep.Data[i]) {
+				t.Fatalf("%d×%d×%d epilogue %d: c[%d] = %g; separate pass %g", m, n, k, ep.Act, i, fused[i], sep.Data[i])
+			}
 		}
 	}
 }

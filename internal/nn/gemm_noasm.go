@@ -6,9 +6,16 @@ package nn
 // portable and archsimd kernels run the GEMMs.
 var asmGemm = false
 
-const asmGemmName = "avx2-asm"
+func asmGemmName() string { return "avx2-asm" }
 
 // microKernel6x16 falls back to the Go reference (used only by tests here).
 func microKernel6x16(k int, a []float32, lda int, b, c []float32, ldc int, acc bool) {
 	microKernel6x16Go(k, a, lda, b, c, ldc, acc)
 }
+
+// microKernel6x32 falls back to the Go reference (used only by tests here).
+func microKernel6x32(k int, a []float32, lda int, b0, b1, c []float32, ldc int, acc bool) {
+	microKernel6x32Go(k, a, lda, b0, b1, c, ldc, acc)
+}
+
+func wideKernel() microKernel32 { return nil }

@@ -20,7 +20,7 @@ func TestSIMDBuildSelectsArchsimd(t *testing.T) {
 	}
 	want := "archsimd"
 	if asmGemm {
-		want = asmGemmName
+		want = asmGemmName()
 	}
 	if got := GemmBackend(); got != want {
 		t.Errorf("GemmBackend() = %q; want %q", got, want)
@@ -42,7 +42,7 @@ func TestArchsimdTileEqualsMicroKernel(t *testing.T) {
 		simd := make([]float32, m*n)
 		gemmPackedImpl(0, m, a, pb, simd, nil)
 		mk := make([]float32, m*n)
-		gemmPackedMK(0, m, a, pb, mk, nil, microKernel6x16)
+		gemmPackedMK(0, m, a, pb, mk, nil, microKernel6x16, wideKernel())
 		for i := range mk {
 			if math.Float32bits(mk[i]) != math.Float32bits(simd[i]) {
 				t.Fatalf("%dx%dx%d: c[%d] = %g; archsimd %g", m, n, k, i, mk[i], simd[i])

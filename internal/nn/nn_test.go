@@ -125,6 +125,9 @@ func TestConv2DMatchesDirectConvolution(t *testing.T) {
 		"3x3 stride 2 same (landmark stem)":     {10, 10, 3, 3, 4, 2, Same},
 		"3x3 stride 2 valid on even input":      {8, 8, 4, 3, 5, 2, Valid},
 		"1x1 pointwise":                         {6, 5, 16, 1, 32, 1, Valid},
+		"3x3 same on 1x1 (taps cut to 1x1)":     {1, 1, 40, 3, 20, 1, Same},
+		"3x3 same on 1x2 (taps cut to 1x3)":     {1, 2, 6, 3, 5, 1, Same},
+		"5x5 stride 2 same on 2x3":              {2, 3, 4, 5, 6, 2, Same},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -411,6 +414,34 @@ func TestGemmEpilogueEqualsSeparatePass(t *testing.T) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// TestCutWindowEqualsFullWindow: a window cut to the taps that touch the
+// input gives the same bits as im2col over the full window, whose extra taps
+// only add zeros.
+func TestCutWindowEqualsFullWindow(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, tc := range []struct{ h, w, c, k, out, stride int }{
+		{1, 1, 256, 3, 256, 1}, {1, 2, 6, 3, 40, 1}, {2, 3, 4, 5, 33, 2}, {2, 2, 7, 5, 16, 1},
+	} {
+		x := randTensor(r, 1, tc.h, tc.w, tc.c)
+		f, _ := NewFilter(randTensor(r, tc.k, tc.k, tc.c, tc.out))
+		p := PadsFor(Same, tc.h, tc.w, tc.k, tc.k, tc.stride)
+		ep := &GemmEpilogue{Add1: randTensor(r, tc.out).Data, Act: Relu}
+		got := Conv2DEpilogue(x, f, tc.stride, p, ep)
+		want := conv2DIm2col(x, f, tc.stride, p, ep)
+		if len(f.subs) != 1 {
+			t.Errorf("%+v: %d cut filters; want 1", tc, len(f.subs))
+		}
+		if fmt.Sprint(got.Shape) != fmt.Sprint(want.Shape) {
+			t.Fatalf("%+v: shape %v; want %v", tc, got.Shape, want.Shape)
+		}
+		for i := range got.Data {
+			if got.Data[i] != want.Data[i] {
+				t.Fatalf("%+v: out[%d] = %g; full window %g", tc, i, got.Data[i], want.Data[i])
+			}
 		}
 	}
 }
