@@ -143,7 +143,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	} else {
 		checks = append(checks, verification.DocumentReadCheck{Reader: dr})
 	}
-	checks = append(checks, verification.DocumentRecaptureCheck{Detector: recaptureDetector{}})
+	checks = append(checks, verification.DocumentRecaptureCheck{Detector: recaptureDetector{}}, verification.DocumentThicknessCheck{Judge: thicknessJudge{}})
 	limits := upload.Limits{MaxBytes: cfg.Uploads.MaxBytes, MaxPixels: cfg.Uploads.MaxPixels, MaxSide: upload.DefaultLimits().MaxSide}
 	a.Verifications = verification.NewService(verification.Deps{
 		Store: a.Store, Sealer: a.Vault, Blobs: a.Blobs, Audit: a.Audit, Events: a.Webhooks,

@@ -83,3 +83,28 @@ func (recaptureDetector) Recapture(ctx context.Context, photo []byte) (float64, 
 	r := document.Recapture(img)
 	return r.Score, r.Screen, r.Cues, nil
 }
+
+// thicknessJudge adapts document.Thickness (pure Go, always available) to
+// the verification pipeline's ThicknessJudge.
+type thicknessJudge struct{}
+
+// Thickness implements verification.ThicknessJudge.
+func (thicknessJudge) Thickness(ctx context.Context, angled, front []byte) (*verification.ThicknessReading, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	a, _, err := image.Decode(bytes.NewReader(angled))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", verification.ErrDocumentUnreadable, err)
+	}
+	f, _, err := image.Decode(bytes.NewReader(front))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", verification.ErrDocumentUnreadable, err)
+	}
+	r := document.Thickness(a, f)
+	return &verification.ThicknessReading{Pass: r.Pass, Score: r.Score, Reasons: r.Reasons, Details: map[string]any{
+		"edge_found": r.EdgeFound, "edge_px": r.EdgePx, "expected_px": r.ExpectedPx, "ratio": r.Ratio,
+		"edge_contrast": r.EdgeContrast, "elevation_deg": r.ElevationDeg, "angled_type": r.Type,
+		"front_type": r.FrontType, "similarity": r.Similarity, "compared": r.Compared,
+	}}, nil
+}

@@ -81,6 +81,10 @@ type DocumentData struct {
 	InsurerNumber, InsurerName, Employer string
 	Symbol, InsuredNumber, Branch        string
 	QualificationDate                    time.Time
+
+	// mrzOverride, when set, is printed as the MRZ instead of the holder's
+	// (a tampering attack, AlterMRZ).
+	mrzOverride string
 }
 
 // MRZ is a passport's TD3 machine-readable zone (88 characters, no line
@@ -88,6 +92,9 @@ type DocumentData struct {
 func (d DocumentData) MRZ() string {
 	if d.Type != document.Passport {
 		return ""
+	}
+	if d.mrzOverride != "" {
+		return d.mrzOverride
 	}
 	return d.passportHolder().MRZ()
 }

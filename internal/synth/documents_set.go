@@ -155,6 +155,9 @@ func GenerateDocuments(ctx context.Context, fonts *Fonts, dir string, o Generate
 type Shot struct {
 	Truth Truth
 	Photo *Photo
+	// Specimen is the flat document photographed, for rendering attacks
+	// from it; it is not written.
+	Specimen *Specimen
 }
 
 // JPEG encodes the photograph at the camera's quality.
@@ -233,7 +236,7 @@ func SpecimenShots(fonts *Fonts, t document.Type, index int, o GenerateOptions) 
 			tr := truthFor(s, ph, cam, fonts, o.Seed, index)
 			tr.File = fmt.Sprintf("%s_%04d_%s.jpg", t, index, name)
 			tr.Portrait = portraitName
-			shots = append(shots, Shot{Truth: tr, Photo: ph})
+			shots = append(shots, Shot{Truth: tr, Photo: ph, Specimen: s})
 		}
 	}
 	return shots, nil

@@ -168,3 +168,76 @@ func (c DocumentRecaptureCheck) Run(ctx context.Context, in *Input) CheckResult 
 	}
 	return out
 }
+
+// ThicknessReading is what a ThicknessJudge found in the angled photo. It
+// holds no personal data.
+type ThicknessReading struct {
+	Pass    bool
+	Score   float64
+	Reasons []string       // thickness_edge_missing, thickness_not_same_document, ...
+	Details map[string]any // measurements for the reviewer
+}
+
+// ThicknessJudge judges the angled photo of a document (厚み) against its
+// front: a card edge of plausible thickness, and the same card.
+type ThicknessJudge interface {
+	Thickness(ctx context.Context, angled, front []byte) (*ThicknessReading, error)
+}
+
+// DocumentThicknessCheck judges the latest document_thickness photo against
+// the latest document_front. The ホ method asks for an image that shows the
+// document's thickness; the laws that require it already refuse a
+// submission without the photo (409 evidence_missing). Where the photo is
+// optional (law none) and absent, the check passes and says so in its
+// details. It fails with the judge's reasons when the edge is missing,
+// implausibly thin or thick, or the photo shows another document; the
+// decision sends those to review.
+type DocumentThicknessCheck struct {
+	Judge ThicknessJudge
+}
+
+// Name implements Check.
+func (DocumentThicknessCheck) Name() string { return "document_thickness" }
+
+// Applies implements Check.
+func (DocumentThicknessCheck) Applies(v *Verification) bool { return v.Method == MethodDocumentImage }
+
+// Run implements Check.
+func (c DocumentThicknessCheck) Run(ctx context.Context, in *Input) CheckResult {
+	var angled *Evidence
+	for _, e := range in.Evidence {
+		if e.Kind == KindDocumentThickness && e.DeletedAt == nil {
+			angled = e
+		}
+	}
+	if angled == nil {
+		if in.Verification != nil && slices.Contains(requiredEvidence(in.Verification.Method, in.Verification.Face, in.Verification.Law), KindDocumentThickness) {
+			return CheckResult{Status: CheckFailed, Reasons: []string{"document_thickness_missing"}}
+		}
+		return CheckResult{Status: CheckPassed, Reasons: []string{}, Details: map[string]any{"thickness_photo": "absent", "required": false}}
+	}
+	_, front, refused := loadFront(ctx, in)
+	if refused != nil {
+		return *refused
+	}
+	b, err := in.Load(ctx, angled)
+	if err != nil {
+		return CheckResult{Status: CheckFailed, Reasons: []string{"evidence_unreadable"}}
+	}
+	r, err := c.Judge.Thickness(ctx, b, front)
+	if errors.Is(err, ErrDocumentUnreadable) || errkind.Reason(err) != "" {
+		return CheckResult{Status: CheckFailed, Reasons: []string{"document_unreadable"}}
+	}
+	if err != nil {
+		return CheckResult{Status: CheckUnavailable, Reasons: []string{"thickness_judge_error"}}
+	}
+	score := r.Score
+	out := CheckResult{Status: CheckPassed, Reasons: []string{}, Score: &score, Details: r.Details}
+	if !r.Pass {
+		out.Status, out.Reasons = CheckFailed, slices.Clone(r.Reasons)
+		if len(out.Reasons) == 0 {
+			out.Reasons = []string{"thickness_failed"}
+		}
+	}
+	return out
+}

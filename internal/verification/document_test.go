@@ -44,3 +44,50 @@ func TestDocumentRecaptureCheck(t *testing.T) {
 		t.Errorf("no front: %+v", r)
 	}
 }
+
+type fakeThickness struct {
+	r   ThicknessReading
+	err error
+}
+
+func (f fakeThickness) Thickness(context.Context, []byte, []byte) (*ThicknessReading, error) {
+	return &f.r, f.err
+}
+
+func TestDocumentThicknessCheck(t *testing.T) {
+	front := &Evidence{Kind: KindDocumentFront}
+	angled := &Evidence{Kind: KindDocumentThickness}
+	load := func(context.Context, *Evidence) ([]byte, error) { return []byte("jpeg"), nil }
+	none := &Verification{Method: MethodDocumentImage, Law: LawNone}
+	aml := &Verification{Method: MethodDocumentImage, Law: LawAML}
+	c := DocumentThicknessCheck{Judge: fakeThickness{r: ThicknessReading{Reasons: []string{"thickness_not_same_document"}, Score: 0.1}}}
+	if c.Name() != "document_thickness" || !c.Applies(none) {
+		t.Fatal("name or applicability wrong")
+	}
+	r := c.Run(context.Background(), &Input{Verification: none, Evidence: []*Evidence{front, angled}, Load: load})
+	if r.Status != CheckFailed || len(r.Reasons) != 1 || r.Reasons[0] != "thickness_not_same_document" || *r.Score != 0.1 {
+		t.Errorf("other card: %+v", r)
+	}
+	r = DocumentThicknessCheck{Judge: fakeThickness{r: ThicknessReading{Pass: true, Score: 0.9}}}.Run(context.Background(), &Input{Verification: none, Evidence: []*Evidence{front, angled}, Load: load})
+	if r.Status != CheckPassed || len(r.Reasons) != 0 {
+		t.Errorf("genuine: %+v", r)
+	}
+	// Optional under law none: absent passes and says so.
+	r = c.Run(context.Background(), &Input{Verification: none, Evidence: []*Evidence{front}, Load: load})
+	if r.Status != CheckPassed || r.Details.(map[string]any)["thickness_photo"] != "absent" {
+		t.Errorf("absent under none: %+v", r)
+	}
+	// Required under aml.
+	r = c.Run(context.Background(), &Input{Verification: aml, Evidence: []*Evidence{front}, Load: load})
+	if r.Status != CheckFailed || r.Reasons[0] != "document_thickness_missing" {
+		t.Errorf("absent under aml: %+v", r)
+	}
+	r = c.Run(context.Background(), &Input{Verification: aml, Evidence: []*Evidence{angled}, Load: load})
+	if r.Status != CheckFailed || r.Reasons[0] != "document_front_missing" {
+		t.Errorf("no front: %+v", r)
+	}
+	r = DocumentThicknessCheck{Judge: fakeThickness{err: errors.New("boom")}}.Run(context.Background(), &Input{Verification: aml, Evidence: []*Evidence{front, angled}, Load: load})
+	if r.Status != CheckUnavailable {
+		t.Errorf("error: %+v", r)
+	}
+}

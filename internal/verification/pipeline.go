@@ -43,7 +43,7 @@ func requiredChecks(v *Verification) []string {
 	case MethodICChip:
 		return []string{"chip_authenticity", "image_quality", "face_match", "liveness"}
 	default:
-		return []string{"image_quality", "document_read", "document_authenticity", "face_match", "liveness"}
+		return []string{"image_quality", "document_read", "document_recapture", "document_thickness", "document_authenticity", "face_match", "liveness"}
 	}
 }
 
