@@ -338,6 +338,20 @@ func TestBrowserDocumentImage(t *testing.T) {
 	shot.Take(ctx, "document-front-too-small")
 	browsertest.Click(t, ctx, "#retake")
 	upload("document_front", front)
+	// The front again where the back should be: the server cannot find the
+	// back's number to paint out, refuses to store it, and the page asks
+	// for another photo.
+	upload("document_back", front)
+	c, cancel = context.WithTimeout(ctx, 30*time.Second)
+	if err := chromedp.Run(c, chromedp.WaitVisible(".errors", chromedp.ByQuery), chromedp.Text(".errors", &reasons, chromedp.ByQuery)); err != nil {
+		t.Fatalf("a front sent as the back: no message shown: %v", err)
+	}
+	cancel()
+	if !strings.Contains(reasons, "個人番号を隠せません") {
+		t.Errorf("message for a front sent as the back: %q; want the masking message", reasons)
+	}
+	shot.Take(ctx, "document-back-not-masked")
+	browsertest.Click(t, ctx, "#retake")
 	upload("document_back", back)
 	upload("document_thickness", edge)
 

@@ -83,18 +83,19 @@ func (m *Masker) MaskMyNumber(img image.Image, expectBack bool) (MaskResult, err
 	q, quadErr := FindQuad(img)
 	isBack, backLayout, flip := expectBack || qrNumber, false, false
 	if quadErr == nil {
+		// The back's layout must explain the photo better than any other
+		// side's (a front sent as the back is not masked, but refused).
 		cl, ok := classify(img, q, m.tpls)
-		if ok && cl.Type == MyNumberCard && cl.Side == SideBack && cl.Score >= minClassScore {
-			isBack = true
-		}
+		backLayout = ok && cl.Type == MyNumberCard && cl.Side == SideBack && cl.Score >= minClassScore
+		isBack = isBack || backLayout
 		if isBack {
-			// Which way up, and whether the outline holds the back's
-			// layout at all: against the back's template only.
+			// Which way up: against the back's template only.
 			backs := slices.DeleteFunc(slices.Clone(m.tpls), func(c classTemplate) bool {
 				return c.tpl.typ != MyNumberCard || c.tpl.side != SideBack
 			})
 			if cb, ok := classify(img, q, backs); ok {
-				flip, backLayout = cb.upsideDown, cb.Score >= minClassScore
+				flip = cb.upsideDown
+				backLayout = backLayout || (qrNumber && cb.Score >= minClassScore)
 			}
 		}
 	}
@@ -104,7 +105,7 @@ func (m *Masker) MaskMyNumber(img image.Image, expectBack bool) (MaskResult, err
 	if quadErr != nil || !backLayout {
 		// Painting over an outline that is not the card's would leave the
 		// number where it is.
-		return MaskResult{}, notMasked("the photo should show a My Number card's back, but the card was not found in it, so its number cannot be masked: photograph the whole card flat, on a plain background")
+		return MaskResult{}, notMasked("the photo should show a My Number card's back, but the back was not found in it, so its number cannot be masked: photograph the whole back of the card flat, on a plain background")
 	}
 	if flip {
 		q = q.rotate180()

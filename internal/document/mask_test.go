@@ -142,6 +142,10 @@ func TestMaskMyNumber(t *testing.T) {
 		if res.Image != nil {
 			t.Errorf("%s: a front was masked (%v)", s.truth.File, res.Masked)
 		}
+		// Sent where the back should be, a front is refused, not stored.
+		if _, err := m.MaskMyNumber(s.img, true); !errors.Is(err, document.ErrNotMasked) {
+			t.Errorf("%s sent as the back: err = %v; want ErrNotMasked", s.truth.File, err)
+		}
 	}
 }
 

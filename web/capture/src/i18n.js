@@ -105,6 +105,7 @@ const messages = {
     q_underexposed: '暗すぎます。明るい場所で撮影してください。',
     q_glare: '光が反射しています。書類の角度を少し変えてください。',
     q_unreadable: 'この写真は読み込めません。JPEG・PNG・WebP の写真を選ぶか、撮影してください。',
+    q_my_number_not_masked: 'カードの裏面の全体が写っていないため、個人番号を隠せません。カードを平らな場所に置き、裏面の全体を撮り直してください。',
 
     submitting: '送信しています…',
     doneTitle: '受け付けました',
@@ -224,6 +225,7 @@ const messages = {
     q_underexposed: 'Too dark. Find a brighter place.',
     q_glare: 'There is a reflection. Tilt the document a little.',
     q_unreadable: 'This photo cannot be read. Choose a JPEG, PNG or WebP photo, or take one.',
+    q_my_number_not_masked: 'The back of the card is not fully in the photo, so your My Number cannot be hidden. Lay the card flat and photograph its whole back again.',
 
     submitting: 'Sending…',
     doneTitle: 'Received',

@@ -226,7 +226,17 @@ async function documentPhoto(v, kind, docType, optional) {
       const choice = await Promise.race([clickOnce(retake).then(() => 'retake'), anyway ? clickOnce(anyway).then(() => 'send') : new Promise(() => {})]);
       if (choice === 'retake') continue;
     }
-    await uploadOne(v, kind, blob, preview, { document_type: docType });
+    try {
+      await uploadOne(v, kind, blob, preview, { document_type: docType });
+    } catch (e) {
+      // The server stores no photo of a My Number card's back whose number
+      // it cannot paint out; the only way on is another photo.
+      if (!(e instanceof APIError && e.reason === 'my_number_not_masked')) throw e;
+      const retake = button('retake', null, { id: 'retake' });
+      screen(kind, titles[kind], preview, h('ul', { class: 'errors', role: 'alert' }, h('li', { text: 'q_my_number_not_masked' })), retake);
+      await clickOnce(retake);
+      continue;
+    }
     return;
   }
 }
