@@ -106,7 +106,7 @@ func New(d Deps) *Handler {
 	h := &Handler{d: d, mux: http.NewServeMux(), pages: map[string]*template.Template{},
 		signIn: ratelimit.New(d.SignInPerMinute/60, max(int(d.SignInPerMinute), 1))}
 	for _, p := range []string{"login", "totp", "password", "home", "error", "queue", "case", "audit", "dashboard",
-		"settings_index", "settings", "secret", "deliveries"} {
+		"settings_index", "settings", "secret", "deliveries", "users"} {
 		h.pages[p] = template.Must(template.ParseFS(assets, "templates/layout.html", "templates/"+p+".html"))
 	}
 	css, _ := fs.Sub(assets, "static")
@@ -141,6 +141,7 @@ func New(d Deps) *Handler {
 		h.mux.HandleFunc("POST /console/cases/{id}/decision", review(h.decide))
 	}
 	h.routeSettings()
+	h.routeUsers()
 	h.mux.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusNotFound, "There is no such page.")
 	})
@@ -216,7 +217,8 @@ func (h *Handler) withSession(stage Stage, next func(http.ResponseWriter, *http.
 }
 
 // session resolves the request's session cookie; nil means none valid.
-// Expired sessions and sessions of locked users are deleted on sight.
+// Expired sessions and sessions of locked or disabled users are deleted on
+// sight.
 func (h *Handler) session(r *http.Request) (*reqState, error) {
 	c, err := r.Cookie(SessionCookie)
 	if err != nil || len(c.Value) != 43 {
@@ -238,7 +240,7 @@ func (h *Handler) session(r *http.Request) (*reqState, error) {
 	if err != nil {
 		return nil, err
 	}
-	if u.LockedUntil != nil && now.Before(*u.LockedUntil) {
+	if u.DisabledAt != nil || (u.LockedUntil != nil && now.Before(*u.LockedUntil)) {
 		return nil, h.d.Store.DeleteConsoleSession(ctx, hash)
 	}
 	if now.Sub(sess.LastSeenAt) >= touchEvery {
@@ -410,9 +412,11 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.renderLogin(w, r, http.StatusUnauthorized, badLogin)
 		return
 	}
-	if u.LockedUntil != nil && now.Before(*u.LockedUntil) {
+	if refused := signInRefused(u, now); refused != "" {
+		// Disabled and locked users get the same answer, at the same
+		// cost, as a wrong password.
 		_, _ = VerifyPassword(dummyHash(), password)
-		if err := h.audit(ctx, r, actorOf(u), "console.login_failed", u.ID, map[string]string{"reason": "locked"}); err != nil {
+		if err := h.audit(ctx, r, actorOf(u), "console.login_failed", u.ID, map[string]string{"reason": refused}); err != nil {
 			h.internal(w, r, err)
 			return
 		}
@@ -438,6 +442,17 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	h.setCookie(w, loginCookie, "", "/console/login", -1)
 	http.Redirect(w, r, "/console/login/totp", http.StatusSeeOther)
+}
+
+// signInRefused is the reason code why u may not sign in now, or "".
+func signInRefused(u User, now time.Time) string {
+	switch {
+	case u.DisabledAt != nil:
+		return "disabled"
+	case u.LockedUntil != nil && now.Before(*u.LockedUntil):
+		return "locked"
+	}
+	return ""
 }
 
 // failed counts a failed factor, locks the user at MaxFailures (ending
@@ -668,5 +683,5 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request, st *reqState) {
 func (h *Handler) home(w http.ResponseWriter, r *http.Request, st *reqState) {
 	h.render(w, r, http.StatusOK, "home", page{Title: "Console", CSRF: st.sess.CSRFSecret, User: &st.user,
 		Data: map[string]bool{"Cases": h.d.Cases != nil && st.user.Can(PermViewCases), "Audit": st.user.Can(PermViewAudit),
-			"Settings": st.user.Can(PermAdminister)}})
+			"Settings": st.user.Can(PermAdminister), "Users": st.user.ManagesUsers()}})
 }

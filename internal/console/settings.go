@@ -264,6 +264,8 @@ func (h *Handler) settingsError(w http.ResponseWriter, r *http.Request, st *reqS
 
 type secretData struct {
 	What, ID, Mode, Secret, Back, Note string
+	Account                            string // a console user's email, for their password
+	BackLabel                          string // "": Back to the settings
 }
 
 // showSecret renders a new secret, the only time anyone sees it. The page

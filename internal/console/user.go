@@ -77,10 +77,16 @@ type User struct {
 	FailedAttempts     int
 	LockedUntil        *time.Time
 	CreatedAt          time.Time
+	DisabledAt         *time.Time // set while an admin has disabled the user
 }
 
 // Can reports whether the user's role grants p.
 func (u User) Can(p Permission) bool { return u.Role.Can(p) }
+
+// ManagesUsers reports whether the user may administer console users: an
+// admin whose access is not limited to some tenants. A tenant's admin could
+// otherwise create a user with access to every tenant.
+func (u User) ManagesUsers() bool { return u.Can(PermAdminister) && len(u.Tenants) == 0 }
 
 // CanAccessTenant reports whether the user may see tenantID's data. A
 // bpo_reviewer with no tenants (which CreateUser refuses) sees nothing.
@@ -141,6 +147,22 @@ type Store interface {
 	// UseConsoleTOTPStep records step as used if it is later than the last
 	// used one, atomically; false means the code was already spent.
 	UseConsoleTOTPStep(ctx context.Context, id string, step int64) (bool, error)
+
+	// ListConsoleUsers lists every console user with their tenants.
+	ListConsoleUsers(ctx context.Context) ([]User, error)
+	// UnlockConsoleUser clears the lock and the failed attempts.
+	UnlockConsoleUser(ctx context.Context, id string) error
+	// ResetConsoleTOTP forgets the second factor (the next sign-in enrols
+	// again); the last used time step stays.
+	ResetConsoleTOTP(ctx context.Context, id string) error
+	// DisableConsoleUser disables the user and ends their sessions; an
+	// already disabled user is a conflict (console_user_disabled).
+	DisableConsoleUser(ctx context.Context, id string, at time.Time) error
+	// EnableConsoleUser enables a disabled user; an active user is a
+	// conflict (console_user_active).
+	EnableConsoleUser(ctx context.Context, id string) error
+	// SetConsoleUserRole changes the user's role; the tenants stay.
+	SetConsoleUserRole(ctx context.Context, id string, role Role) error
 
 	InsertConsoleSession(ctx context.Context, s Session) error
 	ConsoleSessionByHash(ctx context.Context, hash []byte) (Session, error)

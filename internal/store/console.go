@@ -34,24 +34,35 @@ func (s *Store) InsertConsoleUser(ctx context.Context, u console.User) error {
 }
 
 const consoleUserCols = `id, email, role, password_hash, must_change_password, totp_sealed, totp_enrolled_at,
-	totp_last_step, failed_attempts, locked_until, created_at`
+	totp_last_step, failed_attempts, locked_until, created_at, disabled_at`
 
-func (s *Store) consoleUser(ctx context.Context, where string, arg any) (console.User, error) {
+type rowScanner interface{ Scan(dest ...any) error }
+
+// scanConsoleUser reads consoleUserCols, without the tenants.
+func scanConsoleUser(row rowScanner) (console.User, error) {
 	var u console.User
 	var role string
 	var must, failed int
-	var enrolled, locked sql.NullInt64
+	var enrolled, locked, disabled sql.NullInt64
 	var created int64
-	err := s.queryRow(ctx, `SELECT `+consoleUserCols+` FROM console_users WHERE `+where+` = ?`, arg).Scan(
-		&u.ID, &u.Email, &role, &u.PasswordHash, &must, &u.TOTPSealed, &enrolled, &u.TOTPLastStep, &failed, &locked, &created)
+	if err := row.Scan(&u.ID, &u.Email, &role, &u.PasswordHash, &must, &u.TOTPSealed, &enrolled, &u.TOTPLastStep,
+		&failed, &locked, &created, &disabled); err != nil {
+		return u, err
+	}
+	u.Role, u.MustChangePassword, u.FailedAttempts = console.Role(role), must != 0, failed
+	u.TOTPEnrolledAt, u.LockedUntil, u.CreatedAt = fromNullUS(enrolled), fromNullUS(locked), fromUS(created)
+	u.DisabledAt = fromNullUS(disabled)
+	return u, nil
+}
+
+func (s *Store) consoleUser(ctx context.Context, where string, arg any) (console.User, error) {
+	u, err := scanConsoleUser(s.queryRow(ctx, `SELECT `+consoleUserCols+` FROM console_users WHERE `+where+` = ?`, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, notFound("console_user")
 	}
 	if err != nil {
 		return u, s.mapErr(err)
 	}
-	u.Role, u.MustChangePassword, u.FailedAttempts = console.Role(role), must != 0, failed
-	u.TOTPEnrolledAt, u.LockedUntil, u.CreatedAt = fromNullUS(enrolled), fromNullUS(locked), fromUS(created)
 	rows, err := s.query(ctx, `SELECT tenant_id FROM console_user_tenants WHERE user_id = ? ORDER BY tenant_id`, u.ID)
 	if err != nil {
 		return u, err
@@ -75,6 +86,45 @@ func (s *Store) ConsoleUserByID(ctx context.Context, id string) (console.User, e
 // ConsoleUserByEmail finds a console user by (normalized) email.
 func (s *Store) ConsoleUserByEmail(ctx context.Context, email string) (console.User, error) {
 	return s.consoleUser(ctx, "email", email)
+}
+
+// ListConsoleUsers lists every console user with their tenants, oldest
+// first.
+func (s *Store) ListConsoleUsers(ctx context.Context) ([]console.User, error) {
+	rows, err := s.query(ctx, `SELECT `+consoleUserCols+` FROM console_users ORDER BY created_at, id`)
+	if err != nil {
+		return nil, err
+	}
+	var users []console.User
+	at := map[string]int{}
+	for rows.Next() {
+		u, err := scanConsoleUser(rows)
+		if err != nil {
+			rows.Close()
+			return nil, s.mapErr(err)
+		}
+		at[u.ID] = len(users)
+		users = append(users, u)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = s.query(ctx, `SELECT user_id, tenant_id FROM console_user_tenants ORDER BY user_id, tenant_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, t string
+		if err := rows.Scan(&id, &t); err != nil {
+			return nil, err
+		}
+		if i, ok := at[id]; ok {
+			users[i].Tenants = append(users[i].Tenants, t)
+		}
+	}
+	return users, rows.Err()
 }
 
 // updateConsoleUser runs an UPDATE of one user; no row is not found.
@@ -117,10 +167,61 @@ func (s *Store) SetConsolePassword(ctx context.Context, id, hash string, mustCha
 		hash, boolInt(mustChange), id)
 }
 
-// SetConsoleTOTPSecret stores a new sealed secret, not yet confirmed.
+// SetConsoleTOTPSecret stores a new sealed secret, not yet confirmed. The
+// last used time step stays: steps only ever move forward.
 func (s *Store) SetConsoleTOTPSecret(ctx context.Context, id string, sealed []byte) error {
-	return s.updateConsoleUser(ctx, `UPDATE console_users SET totp_sealed = ?, totp_enrolled_at = NULL, totp_last_step = 0 WHERE id = ?`,
+	return s.updateConsoleUser(ctx, `UPDATE console_users SET totp_sealed = ?, totp_enrolled_at = NULL WHERE id = ?`,
 		sealed, id)
+}
+
+// ResetConsoleTOTP forgets the user's second factor, so that the next
+// sign-in enrols a new one. The last used time step stays, so no code
+// of a step already spent is accepted again.
+func (s *Store) ResetConsoleTOTP(ctx context.Context, id string) error {
+	return s.updateConsoleUser(ctx, `UPDATE console_users SET totp_sealed = NULL, totp_enrolled_at = NULL WHERE id = ?`, id)
+}
+
+// UnlockConsoleUser lifts a lock-out and clears the failed attempts.
+func (s *Store) UnlockConsoleUser(ctx context.Context, id string) error {
+	return s.updateConsoleUser(ctx, `UPDATE console_users SET locked_until = NULL, failed_attempts = 0 WHERE id = ?`, id)
+}
+
+// DisableConsoleUser disables an active user and ends every session of
+// theirs, in one transaction. A disabled user is a conflict.
+func (s *Store) DisableConsoleUser(ctx context.Context, id string, at time.Time) error {
+	return s.InTx(ctx, func(ctx context.Context) error {
+		res, err := s.exec(ctx, `UPDATE console_users SET disabled_at = ? WHERE id = ? AND disabled_at IS NULL`, us(at), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			if _, err := s.ConsoleUserByID(ctx, id); err != nil {
+				return err
+			}
+			return errkind.New(errkind.ErrConflict, "console_user_disabled", "the user is already disabled")
+		}
+		return s.DeleteConsoleSessionsOfUser(ctx, id, nil)
+	})
+}
+
+// EnableConsoleUser enables a disabled user. An active user is a conflict.
+func (s *Store) EnableConsoleUser(ctx context.Context, id string) error {
+	res, err := s.exec(ctx, `UPDATE console_users SET disabled_at = NULL WHERE id = ? AND disabled_at IS NOT NULL`, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		if _, err := s.ConsoleUserByID(ctx, id); err != nil {
+			return err
+		}
+		return errkind.New(errkind.ErrConflict, "console_user_active", "the user is not disabled")
+	}
+	return nil
+}
+
+// SetConsoleUserRole changes the user's role; the tenants stay.
+func (s *Store) SetConsoleUserRole(ctx context.Context, id string, role console.Role) error {
+	return s.updateConsoleUser(ctx, `UPDATE console_users SET role = ? WHERE id = ?`, string(role), id)
 }
 
 // ConfirmConsoleTOTP marks the stored secret enrolled.

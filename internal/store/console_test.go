@@ -135,13 +135,129 @@ func TestConsoleStoreContract(t *testing.T) {
 			if !bytes.Equal(got.TOTPSealed, sealed) || got.TOTPEnrolledAt == nil || !got.TOTPEnrolledAt.Equal(now) || got.TOTPLastStep != 100 {
 				t.Fatalf("got sealed %v enrolled %v last %d; want %v, %v, 100", got.TOTPSealed, got.TOTPEnrolledAt, got.TOTPLastStep, sealed, now)
 			}
-			// A new secret starts over: not enrolled, no step spent.
+			// An admin's reset forgets the secret; the spent step stays.
+			if err := s.ResetConsoleTOTP(ctx, u.ID); err != nil {
+				t.Fatal(err)
+			}
+			got, _ = s.ConsoleUserByID(ctx, u.ID)
+			if got.TOTPSealed != nil || got.TOTPEnrolledAt != nil || got.TOTPLastStep != 100 {
+				t.Fatalf("after a reset: sealed %v, enrolled %v, last %d; want nil, nil, 100", got.TOTPSealed, got.TOTPEnrolledAt, got.TOTPLastStep)
+			}
+			// A new secret is not enrolled, and steps still only move forward.
 			if err := s.SetConsoleTOTPSecret(ctx, u.ID, []byte{9}); err != nil {
 				t.Fatal(err)
 			}
 			got, _ = s.ConsoleUserByID(ctx, u.ID)
-			if got.TOTPEnrolledAt != nil || got.TOTPLastStep != 0 {
-				t.Fatalf("after a new secret: enrolled %v, last %d; want nil, 0", got.TOTPEnrolledAt, got.TOTPLastStep)
+			if got.TOTPEnrolledAt != nil || got.TOTPLastStep != 100 || !bytes.Equal(got.TOTPSealed, []byte{9}) {
+				t.Fatalf("after a new secret: enrolled %v, last %d; want nil, 100", got.TOTPEnrolledAt, got.TOTPLastStep)
+			}
+			if ok, err := s.UseConsoleTOTPStep(ctx, u.ID, 100); ok || err != nil {
+				t.Fatalf("step 100 under the new secret: %v, %v; want false (already spent)", ok, err)
+			}
+			if ok, err := s.UseConsoleTOTPStep(ctx, u.ID, 101); !ok || err != nil {
+				t.Fatalf("step 101 under the new secret: %v, %v; want true", ok, err)
+			}
+			if err := s.ResetConsoleTOTP(ctx, "usr_nope"); !errors.Is(err, errkind.ErrNotFound) {
+				t.Fatalf("ResetConsoleTOTP of an unknown user: got %v; want not found", err)
+			}
+		})
+		t.Run("administration", func(t *testing.T) {
+			other := console.User{ID: ids.New("usr"), Email: "adm@example.jp", Role: console.RoleAdmin, PasswordHash: "h",
+				CreatedAt: now.Add(time.Second)}
+			if err := s.InsertConsoleUser(ctx, other); err != nil {
+				t.Fatal(err)
+			}
+			list, err := s.ListConsoleUsers(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(list) != 2 || list[0].ID != u.ID || list[1].ID != other.ID ||
+				!slices.Equal(list[0].Tenants, slices.Sorted(slices.Values(u.Tenants))) || list[1].Tenants != nil ||
+				list[0].Email != u.Email || list[1].Role != console.RoleAdmin || list[0].DisabledAt != nil {
+				t.Fatalf("list: %+v; want %s with its two tenants, then %s with none", list, u.ID, other.ID)
+			}
+
+			// Unlock clears the lock and the count.
+			_, _ = s.ConsoleLoginFailed(ctx, u.ID)
+			if err := s.LockConsoleUser(ctx, u.ID, now.Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			_, _ = s.ConsoleLoginFailed(ctx, u.ID)
+			if err := s.UnlockConsoleUser(ctx, u.ID); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := s.ConsoleUserByID(ctx, u.ID); got.LockedUntil != nil || got.FailedAttempts != 0 {
+				t.Fatalf("after unlock: locked_until %v, failures %d; want nil, 0", got.LockedUntil, got.FailedAttempts)
+			}
+
+			// A password reset must be changed at the next sign-in.
+			if err := s.SetConsolePassword(ctx, u.ID, "$argon2id$reset", true); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := s.ConsoleUserByID(ctx, u.ID); got.PasswordHash != "$argon2id$reset" || !got.MustChangePassword {
+				t.Fatalf("after reset: %q, must change %v; want the new hash, true", got.PasswordHash, got.MustChangePassword)
+			}
+
+			// Disabling ends every session of the user, and only theirs.
+			sess := func(userID string) console.Session {
+				cs := console.Session{TokenHash: []byte(ids.Secret("")), UserID: userID, Stage: console.StageFull, CSRFSecret: "c",
+					CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}
+				if err := s.InsertConsoleSession(ctx, cs); err != nil {
+					t.Fatal(err)
+				}
+				return cs
+			}
+			mine, pending, theirs := sess(u.ID), sess(u.ID), sess(other.ID)
+			at := now.Add(time.Minute)
+			if err := s.DisableConsoleUser(ctx, u.ID, at); err != nil {
+				t.Fatal(err)
+			}
+			for _, gone := range []console.Session{mine, pending} {
+				if _, err := s.ConsoleSessionByHash(ctx, gone.TokenHash); !errors.Is(err, errkind.ErrNotFound) {
+					t.Fatalf("a session of the disabled user: %v; want gone", err)
+				}
+			}
+			if _, err := s.ConsoleSessionByHash(ctx, theirs.TokenHash); err != nil {
+				t.Fatalf("another user's session: %v; want kept", err)
+			}
+			if got, _ := s.ConsoleUserByID(ctx, u.ID); got.DisabledAt == nil || !got.DisabledAt.Equal(at) {
+				t.Fatalf("disabled_at %v; want %v", got.DisabledAt, at)
+			}
+			if list, _ := s.ListConsoleUsers(ctx); list[0].DisabledAt == nil || list[1].DisabledAt != nil {
+				t.Fatalf("list after disable: %v, %v; want the first disabled only", list[0].DisabledAt, list[1].DisabledAt)
+			}
+			if err := s.DisableConsoleUser(ctx, u.ID, at); errkind.Reason(err) != "console_user_disabled" || !errors.Is(err, errkind.ErrConflict) {
+				t.Fatalf("disabling twice: got %v; want console_user_disabled conflict", err)
+			}
+			if err := s.EnableConsoleUser(ctx, u.ID); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := s.ConsoleUserByID(ctx, u.ID); got.DisabledAt != nil {
+				t.Fatalf("after enable: disabled_at %v; want nil", got.DisabledAt)
+			}
+			if err := s.EnableConsoleUser(ctx, u.ID); errkind.Reason(err) != "console_user_active" || !errors.Is(err, errkind.ErrConflict) {
+				t.Fatalf("enabling an active user: got %v; want console_user_active conflict", err)
+			}
+			for name, fn := range map[string]func() error{
+				"disable": func() error { return s.DisableConsoleUser(ctx, "usr_nope", at) },
+				"enable":  func() error { return s.EnableConsoleUser(ctx, "usr_nope") },
+				"unlock":  func() error { return s.UnlockConsoleUser(ctx, "usr_nope") },
+				"role":    func() error { return s.SetConsoleUserRole(ctx, "usr_nope", console.RoleAuditor) },
+			} {
+				if err := fn(); !errors.Is(err, errkind.ErrNotFound) {
+					t.Fatalf("%s of an unknown user: got %v; want not found", name, err)
+				}
+			}
+
+			// A new role keeps the tenants.
+			if err := s.SetConsoleUserRole(ctx, u.ID, console.RoleSupervisor); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := s.ConsoleUserByID(ctx, u.ID); got.Role != console.RoleSupervisor || len(got.Tenants) != 2 {
+				t.Fatalf("after the role change: %s %v; want supervisor with both tenants", got.Role, got.Tenants)
+			}
+			if err := s.SetConsoleUserRole(ctx, u.ID, u.Role); err != nil {
+				t.Fatal(err)
 			}
 		})
 		t.Run("sessions", func(t *testing.T) {
