@@ -159,6 +159,10 @@ func conv2DIm2col(x *Tensor, f *Filter, stride int, pads Pads, ep *GemmEpilogue)
 	if m == 0 {
 		return out
 	}
+	if asmGemm && f.packed != nil && pads == (Pads{}) && f.Out%mkCols == 0 && !(f.KH == 1 && f.KW == 1 && stride == 1) {
+		convValidMK(x, f, stride, out, ep, microKernel6x16, wideKernel())
+		return out
+	}
 	var cols []float32
 	if f.KH == 1 && f.KW == 1 && stride == 1 && pads == (Pads{}) {
 		cols = x.Data

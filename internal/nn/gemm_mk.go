@@ -36,14 +36,14 @@ const (
 const mkChunkBytes = 192 << 10
 
 func checkMicroKernel(k int, a []float32, lda int, b, c []float32, ldc int) {
-	if k < 0 || lda < k || len(a) < (mkRows-1)*lda+k || len(b) < mkCols*k ||
+	if k < 0 || lda < 0 || len(a) < (mkRows-1)*lda+k || len(b) < mkCols*k ||
 		ldc < mkCols || len(c) < (mkRows-1)*ldc+mkCols {
 		panic("nn: GEMM micro-kernel slices too short")
 	}
 }
 
 func checkMicroKernel32(k int, a []float32, lda int, b0, b1, c []float32, ldc int) {
-	if k < 0 || lda < k || len(a) < (mkRows-1)*lda+k || len(b0) < mkCols*k || len(b1) < mkCols*k ||
+	if k < 0 || lda < 0 || len(a) < (mkRows-1)*lda+k || len(b0) < mkCols*k || len(b1) < mkCols*k ||
 		ldc < 2*mkCols || len(c) < (mkRows-1)*ldc+2*mkCols {
 		panic("nn: GEMM micro-kernel slices too short")
 	}

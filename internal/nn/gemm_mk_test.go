@@ -232,3 +232,40 @@ func TestGemmUsesMicroKernel(t *testing.T) {
 		}
 	}
 }
+
+// TestConvValidMKEqualsIm2col: the VALID convolution that reads the input in
+// place gives the same bits as im2col followed by the packed GEMM, with
+// either micro-kernel pair, with and without the fused epilogue.
+func TestConvValidMKEqualsIm2col(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	for _, s := range []struct{ h, w, c, k, out, stride int }{
+		{150, 150, 3, 7, 32, 2}, // recognition stem
+		{35, 35, 32, 3, 64, 2},  // conv64_down
+		{8, 8, 128, 3, 256, 2},  // conv256_down
+		{9, 14, 5, 3, 16, 1},
+		{7, 20, 3, 2, 48, 3},
+		{4, 4, 2, 4, 32, 1},
+	} {
+		x := randTensor(r, 1, s.h, s.w, s.c)
+		f, _ := NewFilter(randTensor(r, s.k, s.k, s.c, s.out))
+		oh, ow := outSize(s.h, s.k, s.stride, 0, 0), outSize(s.w, s.k, s.stride, 0, 0)
+		cols := make([]float32, oh*ow*s.k*s.k*s.c)
+		im2col(x.Data, s.h, s.w, s.c, s.k, s.k, s.stride, Pads{}, oh, ow, cols)
+		for _, ep := range []*GemmEpilogue{nil, {Add1: randTensor(r, s.out).Data, Mul: randTensor(r, s.out).Data, Act: Relu}} {
+			want := make([]float32, oh*ow*s.out)
+			gemmPackedMK(0, oh*ow, cols, f.packed, want, ep, microKernel6x16Go, nil)
+			for _, kern32 := range []microKernel32{nil, microKernel6x32, microKernel6x32Go} {
+				for _, kern := range []microKernel{microKernel6x16, microKernel6x16Go} {
+					got := New(1, oh, ow, s.out)
+					fillSentinel(got.Data)
+					convValidMK(x, f, s.stride, got, ep, kern, kern32)
+					for i := range want {
+						if math.Float32bits(got.Data[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("%+v: out[%d] = %g; im2col %g", s, i, got.Data[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}

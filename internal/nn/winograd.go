@@ -70,6 +70,20 @@ func newWinograd(f *Filter) *winograd {
 // winogradScratch recycles the transform buffers between calls.
 var winogradScratch sync.Pool
 
+// winogradBlockBytes bounds the transformed input and GEMM results of one
+// block of tiles, so they stay in L2 between the input transform, the 16
+// GEMMs and the output transform instead of going out to L3 and back.
+const winogradBlockBytes = 192 << 10
+
+// winogradBlockTiles is the number of tiles per block: a multiple of the
+// micro-kernel's six rows, with the tiles spread evenly over the blocks.
+func winogradBlockTiles(tiles, c, co int) int {
+	tb := max(mkRows, winogradBlockBytes/(4*16*(c+co))/mkRows*mkRows)
+	blocks := (tiles + tb - 1) / tb
+	per := (tiles + blocks - 1) / blocks
+	return (per + mkRows - 1) / mkRows * mkRows
+}
+
 // conv3x3Winograd is Conv2DEpilogue for a 3×3 filter with stride 1.
 func conv3x3Winograd(x *Tensor, f *Filter, pads Pads, ep *GemmEpilogue) *Tensor {
 	h, w, c := x.dims4()
@@ -80,8 +94,9 @@ func conv3x3Winograd(x *Tensor, f *Filter, pads Pads, ep *GemmEpilogue) *Tensor 
 	th, tw := (oh+1)/2, (ow+1)/2
 	tiles := th * tw
 	co := f.Out
+	tb := winogradBlockTiles(tiles, c, co)
 
-	need := 16*tiles*c + 16*tiles*co + 16*c + 8*co
+	need := 16*tb*c + 16*tb*co + 16*c + 8*co
 	bp, _ := winogradScratch.Get().(*[]float32)
 	if bp == nil || cap(*bp) < need {
 		s := make([]float32, need)
@@ -89,16 +104,17 @@ func conv3x3Winograd(x *Tensor, f *Filter, pads Pads, ep *GemmEpilogue) *Tensor 
 	}
 	buf := (*bp)[:need]
 	defer winogradScratch.Put(bp)
-	v := buf[:16*tiles*c]               // V[ξ] = v[ξ*tiles*c:], row t = tile t
-	m := buf[16*tiles*c:][:16*tiles*co] // M[ξ] likewise with co columns
-	tmp := buf[16*tiles*c+16*tiles*co:][:16*c]
-	otmp := buf[16*tiles*c+16*tiles*co+16*c:][:8*co]
+	tmp := buf[16*tb*c+16*tb*co:][:16*c]
+	otmp := buf[16*tb*c+16*tb*co+16*c:][:8*co]
 	zero := make([]float32, max(c, co))
 
-	// Input transform: Bᵀ·d·B with Bᵀ = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]].
-	for ty := 0; ty < th; ty++ {
-		for tx := 0; tx < tw; tx++ {
-			t := ty*tw + tx
+	for t0 := 0; t0 < tiles; t0 += tb {
+		nt := min(tb, tiles-t0)
+		v := buf[:16*nt*c]            // V[ξ] = v[ξ*nt*c:], row i = tile t0+i
+		m := buf[16*tb*c:][:16*nt*co] // M[ξ] likewise with co columns
+		// Input transform: Bᵀ·d·B with Bᵀ = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]].
+		for t := t0; t < t0+nt; t++ {
+			ty, tx := t/tw, t%tw
 			var d [16][]float32
 			for r := 0; r < 4; r++ {
 				iy := 2*ty - pads.Top + r
@@ -111,16 +127,14 @@ func conv3x3Winograd(x *Tensor, f *Filter, pads Pads, ep *GemmEpilogue) *Tensor 
 					}
 				}
 			}
-			winoInput(v, tiles, t, c, &d, tmp)
+			winoInput(v, nt, t-t0, c, &d, tmp)
 		}
-	}
-	for xi := 0; xi < 16; xi++ {
-		GemmPacked(tiles, v[xi*tiles*c:(xi+1)*tiles*c], wg.u[xi], m[xi*tiles*co:(xi+1)*tiles*co], nil)
-	}
-	// Output transform: Aᵀ·M·A with Aᵀ = [[1,1,1,0],[0,1,-1,-1]].
-	for ty := 0; ty < th; ty++ {
-		for tx := 0; tx < tw; tx++ {
-			t := ty*tw + tx
+		for xi := 0; xi < 16; xi++ {
+			GemmPacked(nt, v[xi*nt*c:(xi+1)*nt*c], wg.u[xi], m[xi*nt*co:(xi+1)*nt*co], nil)
+		}
+		// Output transform: Aᵀ·M·A with Aᵀ = [[1,1,1,0],[0,1,-1,-1]].
+		for t := t0; t < t0+nt; t++ {
+			ty, tx := t/tw, t%tw
 			var dst [4][]float32 // output pixels (0,0), (0,1), (1,0), (1,1); nil outside
 			for i := 0; i < 2; i++ {
 				for j := 0; j < 2; j++ {
@@ -129,7 +143,7 @@ func conv3x3Winograd(x *Tensor, f *Filter, pads Pads, ep *GemmEpilogue) *Tensor 
 					}
 				}
 			}
-			winoOutput(&dst, m, tiles, t, co, otmp, ep)
+			winoOutput(&dst, m, nt, t-t0, co, otmp, ep)
 		}
 	}
 	return out
