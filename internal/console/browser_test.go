@@ -535,7 +535,36 @@ func TestBrowserConsole(t *testing.T) {
 	if page := b.text(); !strings.Contains(page, "verification.approved") || !strings.Contains(page, "delivered") {
 		t.Errorf("delivery log:\n%s", page)
 	}
+	// A tenant's admin cannot administer the console's users.
+	if got := b.status("/console/users"); got != http.StatusNotFound {
+		t.Errorf("a tenant's admin GET /console/users: %d; want 404", got)
+	}
 	b.signOut()
+
+	// An admin of every tenant disables the bpo_reviewer from the users page.
+	root := newStaff(t, s, "root@example.jp", "admin")
+	b.signIn(root, false)
+	b.run(chromedp.Click(`header a[href="/console/users"]`, chromedp.ByQuery))
+	b.heading("Users")
+	bpoID := strings.TrimPrefix(bpo.actor, "console:")
+	b.submit(`form[action="/console/users/` + bpoID + `/disable"]`)
+	b.heading("Users")
+	var status string
+	b.run(chromedp.Text(`tr[id="`+bpoID+`"] td:nth-child(5)`, &status, chromedp.ByQuery))
+	if page := b.text(); status != "disabled" || !strings.Contains(page, "reviewer@example.jp") || !strings.Contains(page, "Create a user") {
+		t.Errorf("users page after disabling (status %q):\n%s", status, page)
+	}
+	b.shot.Take(b.ctx, "users")
+	publish(t, b.ctx, "users")
+	b.signOut()
+	b.open("/console/login")
+	b.heading("Sign in")
+	b.run(chromedp.SendKeys("#email", bpo.email, chromedp.ByQuery), chromedp.SendKeys("#password", bpo.password, chromedp.ByQuery))
+	b.submit(`form[action="/console/login"]`)
+	b.heading("Sign in")
+	if page := b.text(); !strings.Contains(page, "The email or password is wrong") {
+		t.Errorf("a disabled user's sign-in:\n%s", page)
+	}
 }
 
 func waitFor(t *testing.T, what string, ok func() bool) {

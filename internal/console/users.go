@@ -267,7 +267,9 @@ func (h *Handler) userAction(w http.ResponseWriter, r *http.Request, st *reqStat
 			Note: "Hand it over out-of-band. The user must change it at the next sign-in; their sessions have ended."})
 		return
 	}
-	http.Redirect(w, r, usersPath+"#"+u.ID, http.StatusSeeOther)
+	// No fragment to the row: a page opened at a fragment does not give the
+	// heading the focus (autofocus), which screen readers start from.
+	http.Redirect(w, r, usersPath, http.StatusSeeOther)
 }
 
 func (h *Handler) unlockUser(ctx context.Context, r *http.Request, st *reqState, u User) error {
