@@ -159,7 +159,11 @@ func conv2DIm2col(x *Tensor, f *Filter, stride int, pads Pads, ep *GemmEpilogue)
 	if m == 0 {
 		return out
 	}
-	if asmGemm && f.packed != nil && pads == (Pads{}) && f.Out%mkCols == 0 && !(f.KH == 1 && f.KW == 1 && stride == 1) {
+	// Reading VALID windows in place pays when each output row fills whole
+	// 6-row blocks, or is long enough that its short last block costs
+	// little; otherwise im2col lets the blocks run across output rows.
+	if asmGemm && f.packed != nil && pads == (Pads{}) && f.Out%mkCols == 0 && !(f.KH == 1 && f.KW == 1 && stride == 1) &&
+		(ow%mkRows == 0 || ow >= 4*mkRows) {
 		convValidMK(x, f, stride, out, ep, microKernel6x16, wideKernel())
 		return out
 	}

@@ -12,10 +12,15 @@ var (
 	gemmName            = "go"
 )
 
+// simd512 reports whether the Winograd transforms also use 16-lane AVX-512
+// vectors (with the same operations in the same order as the 8-lane ones).
+var simd512 bool
+
 func init() {
 	if archsimd.X86.AVX2() && archsimd.X86.FMA() {
 		gemmImpl = gemmSIMD
 		gemmName = "archsimd"
+		simd512 = archsimd.X86.AVX512()
 	}
 }
 
@@ -388,7 +393,11 @@ func winoInput(v []float32, tiles, t, c int, d *[16][]float32, tmp []float32) {
 	if gemmName == "archsimd" {
 		c8 = c &^ 7
 	}
-	for ch := 0; ch < c8; ch += 8 {
+	ch := 0
+	if simd512 {
+		ch = winoInput16(v, tiles, t, c, d)
+	}
+	for ; ch < c8; ch += 8 {
 		var x [16]archsimd.Float32x8
 		for i := range x {
 			x[i] = archsimd.LoadFloat32x8Slice(d[i][ch : ch+8])
@@ -422,7 +431,11 @@ func winoOutput(dst *[4][]float32, m []float32, tiles, t, co int, otmp []float32
 		c8 = co &^ 7
 	}
 	step := tiles * co
-	for ch := 0; ch < c8; ch += 8 {
+	ch := 0
+	if simd512 {
+		ch = winoOutput16(dst, m, tiles, t, co, ep)
+	}
+	for ; ch < c8; ch += 8 {
 		base := t*co + ch
 		mv := func(r, s int) archsimd.Float32x8 {
 			o := base + (r*4+s)*step
@@ -523,4 +536,110 @@ func addReLU(x, y []float32) {
 		s.Max(archsimd.Float32x8{}).StoreSlice(x[i : i+8])
 	}
 	addReLUGo(x[i:], y[i:])
+}
+
+// winoInput16 is winoInput's loop with sixteen channels at a time, for the
+// channels [0, c&^15); it returns c&^15.
+func winoInput16(v []float32, tiles, t, c int, d *[16][]float32) int {
+	c16 := c &^ 15
+	for ch := 0; ch < c16; ch += 16 {
+		var x [16]archsimd.Float32x16
+		for i := range x {
+			x[i] = archsimd.LoadFloat32x16Slice(d[i][ch : ch+16])
+		}
+		for s := 0; s < 4; s++ {
+			d0, d1, d2, d3 := x[s], x[4+s], x[8+s], x[12+s]
+			x[s], x[4+s], x[8+s], x[12+s] = d0.Sub(d2), d1.Add(d2), d2.Sub(d1), d1.Sub(d3)
+		}
+		for r := 0; r < 4; r++ {
+			t0, t1, t2, t3 := x[4*r], x[4*r+1], x[4*r+2], x[4*r+3]
+			base := (r*4*tiles+t)*c + ch
+			step := tiles * c
+			t0.Sub(t2).StoreSlice(v[base : base+16])
+			t1.Add(t2).StoreSlice(v[base+step : base+step+16])
+			t2.Sub(t1).StoreSlice(v[base+2*step : base+2*step+16])
+			t1.Sub(t3).StoreSlice(v[base+3*step : base+3*step+16])
+		}
+	}
+	return c16
+}
+
+// winoOutput16 is winoOutput's loop with sixteen channels at a time, for
+// the channels [0, co&^15); it returns co&^15.
+func winoOutput16(dst *[4][]float32, m []float32, tiles, t, co int, ep *GemmEpilogue) int {
+	c16 := co &^ 15
+	step := tiles * co
+	for ch := 0; ch < c16; ch += 16 {
+		base := t*co + ch
+		mv := func(r, s int) archsimd.Float32x16 {
+			o := base + (r*4+s)*step
+			return archsimd.LoadFloat32x16Slice(m[o : o+16])
+		}
+		var o0, o1 [4]archsimd.Float32x16
+		for s := 0; s < 4; s++ {
+			m0, m1, m2, m3 := mv(0, s), mv(1, s), mv(2, s), mv(3, s)
+			o0[s] = m0.Add(m1).Add(m2)
+			o1[s] = m1.Sub(m2).Sub(m3)
+		}
+		var ev epiVectors16
+		if ep != nil {
+			ev = ep.vectors16(ch)
+		}
+		for i, row := range [2]*[4]archsimd.Float32x16{&o0, &o1} {
+			for j := 0; j < 2; j++ {
+				out := dst[2*i+j]
+				if out == nil {
+					continue
+				}
+				var y archsimd.Float32x16
+				if j == 0 {
+					y = row[0].Add(row[1]).Add(row[2])
+				} else {
+					y = row[1].Sub(row[2]).Sub(row[3])
+				}
+				if ep != nil {
+					y = ep.vec16(y, ev)
+				}
+				y.StoreSlice(out[ch : ch+16])
+			}
+		}
+	}
+	return c16
+}
+
+// epiVectors16 are the epilogue's per-column vectors for sixteen columns.
+type epiVectors16 struct {
+	add1, mul, add2 archsimd.Float32x16
+}
+
+// vectors16 loads the epilogue vectors for columns j..j+15.
+func (e *GemmEpilogue) vectors16(j int) epiVectors16 {
+	load := func(v []float32) archsimd.Float32x16 {
+		if v == nil {
+			return archsimd.Float32x16{}
+		}
+		return archsimd.LoadFloat32x16Slice(v[j : j+16])
+	}
+	return epiVectors16{load(e.Add1), load(e.Mul), load(e.Add2)}
+}
+
+// vec16 is vec for sixteen columns.
+func (e *GemmEpilogue) vec16(x archsimd.Float32x16, v epiVectors16) archsimd.Float32x16 {
+	if e.Add1 != nil {
+		x = x.Add(v.add1)
+	}
+	if e.Mul != nil {
+		x = x.Mul(v.mul)
+	}
+	if e.Add2 != nil {
+		x = x.Add(v.add2)
+	}
+	switch e.Act {
+	case Relu:
+		x = x.Max(archsimd.Float32x16{})
+	case Leaky:
+		m := x.Mul(archsimd.BroadcastFloat32x16(0.10000000149011612))
+		x = x.Sub(m).Max(archsimd.Float32x16{}).Add(m)
+	}
+	return x
 }

@@ -528,7 +528,8 @@ func TestDepthwiseFastPathEqualsPortableLoop(t *testing.T) {
 
 func TestWinogradTransformsEqualPortable(t *testing.T) {
 	r := rand.New(rand.NewPCG(19, 20))
-	for _, c := range []int{8, 20, 32} { // whole groups of eight, and a remainder
+	// Whole groups of sixteen and of eight, and remainders.
+	for _, c := range []int{8, 20, 28, 32, 40} {
 		t.Run(fmt.Sprintf("%d channels", c), func(t *testing.T) {
 			const tiles, tile = 3, 1
 			var d [16][]float32
@@ -541,7 +542,7 @@ func TestWinogradTransformsEqualPortable(t *testing.T) {
 			sameBits(t, "input transform", got, want)
 
 			m := randTensor(r, 16*tiles*c).Data
-			ep := &GemmEpilogue{Add1: randTensor(r, c).Data, Mul: randTensor(r, c).Data, Add2: randTensor(r, c).Data, Act: Relu}
+			ep := &GemmEpilogue{Add1: randTensor(r, c).Data, Mul: randTensor(r, c).Data, Add2: randTensor(r, c).Data, Act: Activation(c % 3)}
 			var gotPix, wantPix [4][]float32
 			for i := 0; i < 3; i++ { // the fourth pixel lies outside the image
 				gotPix[i], wantPix[i] = make([]float32, c), make([]float32, c)
