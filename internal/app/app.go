@@ -148,7 +148,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	a.Verifications = verification.NewService(verification.Deps{
 		Store: a.Store, Sealer: a.Vault, Blobs: a.Blobs, Audit: a.Audit, Events: a.Webhooks,
 		Jobs: verification.JobEnqueuer{Q: a.Queue}, Judge: decision.Judge, MethodAllowed: decision.MethodAllowed,
-		Records: a.Store, Reviews: a.Store,
+		Records: a.Store, Reviews: a.Store, Policies: a.Store,
 		Checks: append(checks,
 			verification.ImageQualityCheck{Thresholds: imagequality.DefaultThresholds(), Limits: limits, MaxFrames: 10}),
 		JPKI: jd, Chip: cd,

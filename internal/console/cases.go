@@ -28,6 +28,11 @@ type Cases interface {
 	// SetReasonCodes replaces the tenant's list (nil: the defaults) and
 	// records it in the tenant's audit chain.
 	SetReasonCodes(ctx context.Context, tenantID string, codes []verification.ReasonCode, actor verification.Actor) error
+	// TenantPolicies, SetTenantPolicy and ResetTenantPolicy read and change
+	// the tenant's own decision policies, audited in the tenant's chain.
+	TenantPolicies(ctx context.Context, tenantID string) (map[verification.Law]verification.TenantPolicy, error)
+	SetTenantPolicy(ctx context.Context, tenantID string, p verification.TenantPolicy, actor verification.Actor) error
+	ResetTenantPolicy(ctx context.Context, tenantID string, law verification.Law, actor verification.Actor) error
 	Claim(ctx context.Context, tenantID, id string, actor verification.Actor) (*verification.Claim, error)
 	Unclaim(ctx context.Context, tenantID, id string, actor verification.Actor) error
 	Review(ctx context.Context, tenantID, id string, d verification.ReviewDecision, actor verification.Actor) (*verification.ReviewResult, error)

@@ -116,7 +116,7 @@ func newReviewEnvPolicy(t *testing.T, dbURL string, policy webhook.URLPolicy) *r
 		events: &publisher{}, vault: vault.New(km, st)}
 	log := audit.New(st, e.clock.Now)
 	e.svc = verification.NewService(verification.Deps{Store: st, Sealer: e.vault, Blobs: blobs, Audit: log, Events: e.events,
-		Jobs: noJobs{}, Judge: decision.Judge, Checks: []verification.Check{faceCheck{}}, Records: st, Reviews: st, Now: e.clock.Now})
+		Jobs: noJobs{}, Judge: decision.Judge, Checks: []verification.Check{faceCheck{}}, Records: st, Reviews: st, Policies: st, Now: e.clock.Now})
 	e.tenants = tenant.NewService(st, e.clock.Now)
 	e.hooks = &webhook.Dispatcher{Store: st, Sealer: e.vault, Jobs: &jobInserter{}, Policy: policy, Now: e.clock.Now}
 	h := console.New(console.Deps{Store: st, Audit: log, Vault: e.vault, Cases: e.svc, Now: e.clock.Now,

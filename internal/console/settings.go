@@ -61,6 +61,7 @@ func (h *Handler) routeSettings() {
 	h.mux.HandleFunc("GET /console/settings/{tenant}/deliveries", admin(h.withTenant(h.deliveries)))
 	if h.d.Cases != nil {
 		h.mux.HandleFunc("POST /console/settings/{tenant}/reason-codes", admin(h.withTenant(h.setReasonCodes)))
+		h.mux.HandleFunc("POST /console/settings/{tenant}/policy", admin(h.withTenant(h.setPolicy)))
 	}
 }
 
@@ -132,8 +133,17 @@ type reasonRow struct {
 	Code, Outcome, Label string
 }
 
+// lawPolicy is one law's row of the decision policy form: the tenant's
+// own policy where it set one, else the law's default.
 type lawPolicy struct {
-	Law, MinAge, MatchApplicant string
+	Law            string
+	MinAge         int
+	MatchApplicant bool
+	ReviewAll      bool
+	Custom         bool   // the tenant's own, not the default
+	Updated        string // when the tenant last set it
+	Default        string // the default, in words
+	Editable       bool
 }
 
 type settingsData struct {
@@ -167,14 +177,21 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, st *req
 		Abolitions: decision.Abolitions, Supervisor: strings.Join(verification.DefaultSupervisorReasons, ", "),
 		RetentionYears: int(verification.RetentionAfterClose / (365 * 24 * time.Hour)),
 		RetentionDays:  int(verification.RetentionAfterClose / (24 * time.Hour))}
-	for _, law := range []verification.Law{verification.LawAML, verification.LawMobilePhone, verification.LawNone} {
-		p := decision.DefaultPolicy(law)
-		lp := lawPolicy{Law: string(law), MinAge: "no check", MatchApplicant: "no"}
-		if p.MinAge > 0 {
-			lp.MinAge = itoa(p.MinAge)
+	var own map[verification.Law]verification.TenantPolicy
+	if h.d.Cases != nil {
+		var err error
+		if own, err = h.d.Cases.TenantPolicies(ctx, t.ID); err != nil {
+			h.internal(w, r, err)
+			return
 		}
-		if p.MatchApplicant {
-			lp.MatchApplicant = "yes"
+	}
+	for _, law := range verification.Laws {
+		p := decision.DefaultPolicy(law)
+		lp := lawPolicy{Law: string(law), MinAge: p.MinAge, MatchApplicant: p.MatchApplicant, ReviewAll: p.ReviewAll,
+			Default: policyWords(p), Editable: h.d.Cases != nil}
+		if tp, ok := own[law]; ok {
+			lp.MinAge, lp.MatchApplicant, lp.ReviewAll = tp.MinAge, tp.MatchApplicant, tp.ReviewAll
+			lp.Custom, lp.Updated = true, jstTime(tp.UpdatedAt)
 		}
 		d.Policies = append(d.Policies, lp)
 	}
@@ -528,4 +545,46 @@ func (h *Handler) setReasonCodes(w http.ResponseWriter, r *http.Request, st *req
 		return
 	}
 	http.Redirect(w, r, settingsPath(t)+"#reason-codes", http.StatusSeeOther)
+}
+
+// policyWords says a default policy in words, for the form.
+func policyWords(p decision.Policy) string {
+	age := "no age check"
+	if p.MinAge > 0 {
+		age = "at least " + itoa(p.MinAge)
+	}
+	match := "declared data not compared"
+	if p.MatchApplicant {
+		match = "declared data must match"
+	}
+	out := age + ", " + match
+	if p.ReviewAll {
+		out += ", every case reviewed"
+	}
+	return out
+}
+
+// setPolicy saves the tenant's decision policy for one law, or (reset=1)
+// returns the law to its default.
+func (h *Handler) setPolicy(w http.ResponseWriter, r *http.Request, st *reqState, t tenant.Tenant) {
+	f := r.PostForm
+	actor := verification.Actor(actorOf(st.user))
+	law := verification.Law(f.Get("law"))
+	var err error
+	if f.Get("reset") == "1" {
+		err = h.d.Cases.ResetTenantPolicy(r.Context(), t.ID, law, actor)
+	} else {
+		age, aerr := strconv.Atoi(strings.TrimSpace(f.Get("min_age")))
+		if aerr != nil {
+			h.renderSettings(w, r, st, t, http.StatusUnprocessableEntity, "The minimum age must be a whole number (0 for no age check).", nil)
+			return
+		}
+		err = h.d.Cases.SetTenantPolicy(r.Context(), t.ID, verification.TenantPolicy{Law: law, MinAge: age,
+			MatchApplicant: f.Get("match_applicant") == "1", ReviewAll: f.Get("review_all") == "1"}, actor)
+	}
+	if err != nil {
+		h.settingsError(w, r, st, t, err, nil)
+		return
+	}
+	http.Redirect(w, r, settingsPath(t)+"#policy", http.StatusSeeOther)
 }

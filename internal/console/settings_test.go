@@ -266,6 +266,68 @@ func TestSettingsReasonCodes(t *testing.T) {
 	})
 }
 
+// TestSettingsPolicy: an admin sets the tenant's own decision policy for a
+// law, bad values are refused with nothing saved, the change is audited in
+// the tenant's chain and decides the tenant's next case, and restoring the
+// default removes it.
+func TestSettingsPolicy(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, newDB func(testing.TB) string) {
+		e := newReviewEnv(t, newDB(t))
+		ctx := context.Background()
+		adm, admActor := e.staff("admin@example.jp", "admin")
+		settings := "/console/settings/" + e.acme.ID
+		if r := e.get(adm, settings); !strings.Contains(r.body, `name="min_age"`) || !strings.Contains(r.body, "default: at least 18") {
+			t.Fatalf("the policy form is not on the settings page:\n%s", r.body)
+		}
+		for name, tc := range map[string]struct {
+			form url.Values
+			msg  string
+		}{
+			"age too high":     {url.Values{"law": {"none"}, "min_age": {"130"}}, "minimum age must be between 0"},
+			"age negative":     {url.Values{"law": {"none"}, "min_age": {"-1"}}, "minimum age must be between 0"},
+			"age not a number": {url.Values{"law": {"none"}, "min_age": {"twenty"}}, "must be a whole number"},
+			"unknown law":      {url.Values{"law": {"gambling"}, "min_age": {"20"}}, "law must be aml, mobile_phone or none"},
+		} {
+			r := e.post(adm, settings, settings+"/policy", tc.form)
+			if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, tc.msg) {
+				t.Errorf("%s: got %d; want 422 with %q\n%s", name, r.status, tc.msg, r.body)
+			}
+		}
+		if got, _ := e.svc.TenantPolicies(ctx, e.acme.ID); len(got) != 0 {
+			t.Fatalf("a refused policy was saved: %+v", got)
+		}
+		want(t, e.post(adm, settings, settings+"/policy", url.Values{"law": {"none"}, "min_age": {"20"}, "review_all": {"1"}}),
+			http.StatusSeeOther, settings+"#policy")
+		got, err := e.svc.TenantPolicies(ctx, e.acme.ID)
+		if p := got[verification.LawNone]; err != nil || len(got) != 1 || p.MinAge != 20 || p.MatchApplicant || !p.ReviewAll {
+			t.Fatalf("saved policies %+v, %v", got, err)
+		}
+		if other, _ := e.svc.TenantPolicies(ctx, e.other.ID); len(other) != 0 {
+			t.Fatal("another tenant's policy changed")
+		}
+		if countPrefix(e.tenantActions(e.acme.ID), admActor+" policy.set "+e.acme.ID) != 1 {
+			t.Fatal("the change is not in the tenant's audit chain")
+		}
+		if r := e.get(adm, settings); !strings.Contains(r.body, "this tenant's, set") || !strings.Contains(r.body, "Restore the default") {
+			t.Fatal("the page does not show the tenant's own policy")
+		}
+		// The policy decides the tenant's next case, and only this tenant's.
+		if v := e.reviewCase(e.acme.ID, "policy-case"); !slices.Contains(v.Decision.Reasons, "policy_review_all") {
+			t.Fatalf("decision under the tenant's policy: %v; want policy_review_all", v.Decision.Reasons)
+		}
+		if v := e.reviewCase(e.other.ID, "policy-other"); slices.Contains(v.Decision.Reasons, "policy_review_all") {
+			t.Fatalf("another tenant's case: %v; want no policy_review_all", v.Decision.Reasons)
+		}
+		want(t, e.post(adm, settings, settings+"/policy", url.Values{"law": {"none"}, "reset": {"1"}}), http.StatusSeeOther, settings+"#policy")
+		if got, _ := e.svc.TenantPolicies(ctx, e.acme.ID); len(got) != 0 {
+			t.Fatalf("restoring the default did not: %+v", got)
+		}
+		if countPrefix(e.tenantActions(e.acme.ID), admActor+" policy.reset "+e.acme.ID) != 1 {
+			t.Fatal("the reset is not in the tenant's audit chain")
+		}
+	})
+}
+
 // TestSettingsAccess: settings are the admin's alone, for their tenants,
 // and every change needs the CSRF token.
 func TestSettingsAccess(t *testing.T) {
@@ -286,6 +348,7 @@ func TestSettingsAccess(t *testing.T) {
 		settings + "/webhooks":                       {"url": {"https://93.184.215.14/x"}, "mode": {"test"}, "event": {"*"}},
 		settings + "/webhooks/" + ep.ID + "/disable": nil,
 		settings + "/reason-codes":                   {"reset": {"1"}},
+		settings + "/policy":                         {"law": {"none"}, "reset": {"1"}},
 	}
 	for _, role := range []string{"reviewer", "supervisor", "auditor", "bpo_reviewer"} {
 		c, _ := e.staff(role+"@example.jp", role, "acme")

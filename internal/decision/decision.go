@@ -20,6 +20,8 @@ type Policy struct {
 	// MatchApplicant compares the tenant's declared applicant data with the
 	// identity the evidence proved.
 	MatchApplicant bool
+	// ReviewAll sends every case to review, even when nothing else fired.
+	ReviewAll bool
 }
 
 // DefaultPolicy is the policy of a law profile.
@@ -27,9 +29,14 @@ func DefaultPolicy(law verification.Law) Policy {
 	return Policy{MinAge: 18, MatchApplicant: true}
 }
 
-// Judge decides with the default policy of the verification's law.
+// Judge decides with the tenant's own policy for the verification's law
+// (in.Policy) or, without one, the law's default policy.
 func Judge(in verification.JudgeInput) verification.Decision {
-	return DefaultPolicy(in.Verification.Law).Judge(in)
+	p := DefaultPolicy(in.Verification.Law)
+	if tp := in.Policy; tp != nil && tp.Law == in.Verification.Law {
+		p = Policy{MinAge: tp.MinAge, MatchApplicant: tp.MatchApplicant, ReviewAll: tp.ReviewAll}
+	}
+	return p.Judge(in)
 }
 
 // Judge applies the policy. Rules, in order:
@@ -40,6 +47,7 @@ func Judge(in verification.JudgeInput) verification.Decision {
 //   - the proven identity younger than MinAge → review ("underage");
 //   - declared name / birth date / address differing from the proven
 //     identity after normalization → review;
+//   - ReviewAll → review ("policy_review_all");
 //   - otherwise approved.
 //
 // Rejection wins over review; the reasons are every fired rule's code.
@@ -105,6 +113,9 @@ func (p Policy) Judge(in verification.JudgeInput) verification.Decision {
 				fire("applicant_address_mismatch", verification.StatusReview, "the declared address differs from the proven one")
 			}
 		}
+	}
+	if p.ReviewAll {
+		fire("policy_review_all", verification.StatusReview, "the tenant's policy sends every case to a reviewer")
 	}
 	d := verification.Decision{Status: verification.StatusApproved, DecidedBy: "machine", Reasons: []string{}, Rules: hits}
 	if d.Rules == nil {

@@ -66,6 +66,20 @@ func TestJudge(t *testing.T) {
 		"applicant differs": {verification.JudgeInput{Verification: ver("aml", "jpki", "2026-11-25 10:00"), Checks: []verification.CheckResult{passed}, Identity: adult,
 			Applicant: &verification.Applicant{Name: "山田 次郎", BirthDate: "1990-04-02", Address: "千代田区千代田1-2-4"}}, verification.StatusReview,
 			[]string{"applicant_address_mismatch", "applicant_birth_date_mismatch", "applicant_name_mismatch"}},
+		"tenant policy: twenty for alcohol": {verification.JudgeInput{Verification: ver("none", "jpki", "2026-11-25 10:00"), Checks: []verification.CheckResult{passed},
+			Identity: &verification.Identity{Name: "x", BirthDate: "2006-11-26"}, Policy: &verification.TenantPolicy{Law: "none", MinAge: 20, MatchApplicant: true}},
+			verification.StatusReview, []string{"underage"}},
+		"tenant policy: no age check": {verification.JudgeInput{Verification: ver("none", "jpki", "2026-11-25 10:00"), Checks: []verification.CheckResult{passed},
+			Identity: &verification.Identity{Name: "x", BirthDate: "2016-01-01"}, Policy: &verification.TenantPolicy{Law: "none"}},
+			verification.StatusApproved, []string{}},
+		"tenant policy: applicant not compared": {verification.JudgeInput{Verification: ver("aml", "jpki", "2026-11-25 10:00"), Checks: []verification.CheckResult{passed}, Identity: adult,
+			Applicant: &verification.Applicant{Name: "山田 次郎"}, Policy: &verification.TenantPolicy{Law: "aml", MinAge: 18}}, verification.StatusApproved, []string{}},
+		"tenant policy: every case reviewed": {verification.JudgeInput{Verification: ver("aml", "jpki", "2026-11-25 10:00"), Checks: []verification.CheckResult{passed}, Identity: adult,
+			Policy: &verification.TenantPolicy{Law: "aml", MinAge: 18, MatchApplicant: true, ReviewAll: true}}, verification.StatusReview, []string{"policy_review_all"}},
+		"tenant policy for another law is ignored": {verification.JudgeInput{Verification: ver("aml", "jpki", "2026-03-31 09:00"), Checks: []verification.CheckResult{passed},
+			Identity: &verification.Identity{Name: "x", BirthDate: "2008-04-01"}, Policy: &verification.TenantPolicy{Law: "none"}}, verification.StatusReview, []string{"underage"}},
+		"tenant policy cannot lift an abolition": {verification.JudgeInput{Verification: ver("aml", "document_image", "2027-04-01 00:00"), Checks: []verification.CheckResult{passed},
+			Policy: &verification.TenantPolicy{Law: "aml"}}, verification.StatusRejected, []string{"aml_image_method_abolished"}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

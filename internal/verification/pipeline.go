@@ -129,6 +129,9 @@ func (s *Service) Process(ctx context.Context, tenantID, id string) (*Verificati
 			return err
 		}
 		in.Applicant, in.Identity = personal.Applicant, personal.Identity
+		if in.Policy, err = s.policyFor(ctx, cur); err != nil {
+			return err
+		}
 		d := s.d.Judge(in)
 		now := s.d.Now().UTC().Truncate(time.Microsecond)
 		d.DecidedAt = now

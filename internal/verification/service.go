@@ -74,6 +74,9 @@ type JudgeInput struct {
 	Checks       []CheckResult
 	Applicant    *Applicant // what the tenant declared, if anything
 	Identity     *Identity  // what the evidence proved, if anything
+	// Policy is the tenant's own policy for the verification's law; nil:
+	// the law's default.
+	Policy *TenantPolicy
 }
 
 // Judge turns check results into a decision.
@@ -93,6 +96,9 @@ type Deps struct {
 	Records RecordStore
 	// Reviews keeps reviewers' claims and decisions; nil: no reviews.
 	Reviews ReviewStore
+	// Policies keeps tenants' decision policies; nil: every tenant uses
+	// the laws' defaults.
+	Policies PolicyStore
 	// SupervisorReasons are the machine reasons whose cases need a second,
 	// supervisor's approval (nil: DefaultSupervisorReasons).
 	SupervisorReasons []string
