@@ -73,8 +73,8 @@ func TestWalkthrough(t *testing.T) {
 			t.Fatalf("submit: got %d %s", r.Status, r.Body)
 		}
 		done := e.waitDecided(v.ID, e.keyA)
-		if done.Status != "review" || done.Decision == nil || !slices.Contains(done.Decision.Reasons, "checks_unavailable") {
-			t.Fatalf("decided: got %+v; want review with checks_unavailable", done)
+		if done.Status != "review" || done.Decision == nil || !slices.Contains(done.Decision.Reasons, "document_read_failed") {
+			t.Fatalf("decided: got %+v; want review with document_read_failed", done)
 		}
 		if len(done.Checks) == 0 || done.Checks[0].Name != "image_quality" || done.Checks[0].Status != "passed" {
 			t.Fatalf("checks: got %+v; want image_quality passed first", done.Checks)
@@ -98,6 +98,11 @@ func TestWalkthrough(t *testing.T) {
 				want = "passed" // it runs: noise has no screen lattice
 			case "document_thickness":
 				want = "passed" // law none: the thickness photo is optional and absent
+			case "document_authenticity":
+				want = "failed" // it runs: a noise photo holds no document to analyse
+				if !slices.Contains(c.Reasons, "document_unreadable") {
+					t.Errorf("document_authenticity reasons: got %v; want document_unreadable", c.Reasons)
+				}
 			}
 			if c.Status != want {
 				t.Errorf("check %s: got %s; want %s", c.Name, c.Status, want)

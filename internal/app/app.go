@@ -142,6 +142,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		log.Warn("document reader unavailable (install tesseract-ocr tesseract-ocr-jpn): document_read will be recorded as unavailable", "error", derr.Error())
 	} else {
 		checks = append(checks, verification.DocumentReadCheck{Reader: dr})
+		checks = append(checks, verification.DocumentAuthenticityCheck{Detector: tamperDetector{dr}})
 	}
 	checks = append(checks, verification.DocumentRecaptureCheck{Detector: recaptureDetector{}}, verification.DocumentThicknessCheck{Judge: thicknessJudge{}})
 	limits := upload.Limits{MaxBytes: cfg.Uploads.MaxBytes, MaxPixels: cfg.Uploads.MaxPixels, MaxSide: upload.DefaultLimits().MaxSide}

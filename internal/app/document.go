@@ -3,11 +3,13 @@ package app
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"image"
 	_ "image/jpeg" // stored document photos are JPEG or PNG
 	_ "image/png"
+	"sync"
 	"time"
 
 	"github.com/kakunin-dev/kakunin/internal/document"
@@ -20,7 +22,21 @@ import (
 type documentReader struct {
 	ex  *document.Extractor
 	now func() time.Time
+
+	// The last few extractions, so that document_authenticity reuses
+	// what document_read just read from the same photo (OCR costs most
+	// of a second).
+	mu     sync.Mutex
+	recent []extraction
 }
+
+type extraction struct {
+	key [sha256.Size]byte
+	res *document.Result
+}
+
+// recentExtractions bounds the cache: a rectified passport page is 6 MB.
+const recentExtractions = 4
 
 // openDocumentReader checks that tesseract and its Japanese and English
 // data are installed.
@@ -36,18 +52,7 @@ func openDocumentReader(ctx context.Context) (*documentReader, error) {
 // never passed on: it is not stored unless the tenant declares a lawful
 // purpose, which the document flow does not support yet.
 func (r *documentReader) ReadDocument(ctx context.Context, photo []byte, declared string) (*verification.DocumentReading, error) {
-	img, _, err := image.Decode(bytes.NewReader(photo))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", verification.ErrDocumentUnreadable, err)
-	}
-	o := document.Options{CurrentTime: r.now()}
-	if spec, err := document.Lookup(declared); err == nil && spec.OCR {
-		o.Type = spec.Type
-	}
-	res, err := r.ex.Extract(ctx, img, o)
-	if errors.Is(err, document.ErrUnreadable) {
-		return nil, fmt.Errorf("%w: %v", verification.ErrDocumentUnreadable, err)
-	}
+	res, err := r.extract(ctx, photo, nil, declared)
 	if err != nil {
 		return nil, err
 	}
@@ -65,6 +70,70 @@ func (r *documentReader) ReadDocument(ctx context.Context, photo []byte, declare
 		out.Checks[c.Name] = c.Passed
 	}
 	return out, nil
+}
+
+// extract reads the photo as the declared type when it has a template, or
+// classifies it, reusing a recent extraction of the same bytes. Results
+// are shared: callers must not change them.
+func (r *documentReader) extract(ctx context.Context, photo []byte, img image.Image, declared string) (*document.Result, error) {
+	h := sha256.New()
+	h.Write([]byte(declared))
+	h.Write([]byte{0})
+	h.Write(photo)
+	var key [sha256.Size]byte
+	h.Sum(key[:0])
+	r.mu.Lock()
+	for _, e := range r.recent {
+		if e.key == key {
+			r.mu.Unlock()
+			return e.res, nil
+		}
+	}
+	r.mu.Unlock()
+	if img == nil {
+		var err error
+		if img, _, err = image.Decode(bytes.NewReader(photo)); err != nil {
+			return nil, fmt.Errorf("%w: %v", verification.ErrDocumentUnreadable, err)
+		}
+	}
+	o := document.Options{CurrentTime: r.now()}
+	if spec, err := document.Lookup(declared); err == nil && spec.OCR {
+		o.Type = spec.Type
+	}
+	res, err := r.ex.Extract(ctx, img, o)
+	if errors.Is(err, document.ErrUnreadable) {
+		return nil, fmt.Errorf("%w: %v", verification.ErrDocumentUnreadable, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	r.recent = append(r.recent, extraction{key, res})
+	if len(r.recent) > recentExtractions {
+		r.recent = r.recent[1:]
+	}
+	r.mu.Unlock()
+	return res, nil
+}
+
+// tamperDetector adapts document.Tamper to the verification pipeline's
+// TamperDetector. It reads the photo with the document reader (sharing its
+// recent extractions), so it needs tesseract too.
+type tamperDetector struct{ r *documentReader }
+
+// Tamper implements verification.TamperDetector. A declared type without
+// an OCR template cannot be analysed: the reading says review only.
+func (t tamperDetector) Tamper(ctx context.Context, photo []byte, declared string) (*verification.TamperReading, error) {
+	if spec, err := document.Lookup(declared); err == nil && !spec.OCR {
+		return &verification.TamperReading{ReviewOnly: true}, nil
+	}
+	res, err := t.r.extract(ctx, photo, nil, declared)
+	if err != nil {
+		return nil, err
+	}
+	tr := document.Tamper(res, t.r.now())
+	return &verification.TamperReading{Tampered: tr.Tampered, Score: tr.Score, Reasons: tr.Reasons,
+		Signals: tr.Signals, Analysed: tr.Analysed}, nil
 }
 
 // recaptureDetector adapts document.Recapture (pure Go, always available)

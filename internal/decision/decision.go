@@ -44,6 +44,7 @@ func Judge(in verification.JudgeInput) verification.Decision {
 //   - a required check that does not exist or could not run → review
 //     ("checks_unavailable": never approved on checks that did not run);
 //   - a required check that failed → review, with the check's reasons;
+//     a reason in RejectingReasons → rejected;
 //   - the proven identity younger than MinAge → review ("underage");
 //   - declared name / birth date / address differing from the proven
 //     identity after normalization → review;
@@ -78,6 +79,10 @@ func (p Policy) Judge(in verification.JudgeInput) verification.Decision {
 		case verification.CheckFailed:
 			fire(c.Name+"_failed", verification.StatusReview, "required check %s failed", c.Name)
 			for _, r := range c.Reasons {
+				if why, ok := RejectingReasons[r]; ok {
+					fire(r, verification.StatusRejected, "reported by %s: %s", c.Name, why)
+					continue
+				}
 				fire(r, verification.StatusReview, "reported by %s", c.Name)
 			}
 		case verification.CheckPassed:
@@ -136,6 +141,23 @@ func (p Policy) Judge(in verification.JudgeInput) verification.Decision {
 	}
 	sort.Strings(d.Reasons)
 	return d
+}
+
+// RejectingReasons are the check reasons strong enough to reject without a
+// person looking, with why. Every other failed check goes to review.
+//
+// document_mrz_mismatch: the passport's MRZ passed its check digits, so it
+// was read exactly, and at least two kinds of field (number, name, birth
+// date, expiry) of the visual zone disagree with it beyond OCR tolerance.
+// An issuer prints both zones from one record; a genuine passport read
+// that well does not disagree with itself on two fields (none of the
+// genuine specimens did, TestTamperMRZ), while a forger who changes the
+// visual zone, or prints someone else's MRZ, leaves exactly this. The other
+// tampering reasons (a pasted portrait, a field out of place) come from
+// image measures that also fire on bent, glared or badly outlined photos,
+// so they go to review.
+var RejectingReasons = map[string]string{
+	"document_mrz_mismatch": "the passport's valid MRZ disagrees with its visual zone",
 }
 
 // sameAddress accepts the declared address when, normalized, it equals the

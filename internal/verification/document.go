@@ -241,3 +241,80 @@ func (c DocumentThicknessCheck) Run(ctx context.Context, in *Input) CheckResult 
 	}
 	return out
 }
+
+// TamperReading is what a TamperDetector found in a document photo. It
+// holds scores and measurements only, never what the document says.
+type TamperReading struct {
+	// ReviewOnly is true when the document's type has no layout kakunin
+	// can analyse: a person must look at it.
+	ReviewOnly bool
+	Tampered   bool
+	Score      float64
+	Reasons    []string           // document_mrz_mismatch, document_portrait_tampered, document_layout_mismatch
+	Signals    map[string]float64 // measurements by name
+	Analysed   []string           // which signals could be measured
+}
+
+// TamperDetector looks for signs that a photographed document was altered:
+// a passport's MRZ that disagrees with its visual zone, a portrait pasted
+// over, fields out of place. declaredType is the type the person chose ("" when
+// not said).
+type TamperDetector interface {
+	Tamper(ctx context.Context, photo []byte, declaredType string) (*TamperReading, error)
+}
+
+// DocumentAuthenticityCheck looks for tampering in the latest document
+// front. It fails with the detector's reasons; a type kakunin has no
+// layout for fails with "document_review_only", so that a person looks at
+// it. Its details hold the score and the measurements, never personal
+// data. The decision sends failures to review, except an MRZ that
+// disagrees with the visual zone while its check digits hold, which it
+// rejects (see internal/decision).
+type DocumentAuthenticityCheck struct {
+	Detector TamperDetector
+}
+
+// Name implements Check.
+func (DocumentAuthenticityCheck) Name() string { return "document_authenticity" }
+
+// Applies implements Check.
+func (DocumentAuthenticityCheck) Applies(v *Verification) bool {
+	return v.Method == MethodDocumentImage
+}
+
+// Run implements Check.
+func (c DocumentAuthenticityCheck) Run(ctx context.Context, in *Input) CheckResult {
+	front, b, refused := loadFront(ctx, in)
+	if refused != nil {
+		return *refused
+	}
+	declared := front.Meta["document_type"]
+	r, err := c.Detector.Tamper(ctx, b, declared)
+	if errors.Is(err, ErrDocumentUnreadable) || errkind.Reason(err) != "" {
+		return CheckResult{Status: CheckFailed, Reasons: []string{"document_unreadable"}}
+	}
+	if err != nil {
+		return CheckResult{Status: CheckUnavailable, Reasons: []string{"tamper_detector_error"}}
+	}
+	if r.ReviewOnly {
+		return CheckResult{Status: CheckFailed, Reasons: []string{"document_review_only"},
+			Details: map[string]any{"analysed": []string{}, "declared_type": declared}}
+	}
+	score := r.Score
+	analysed := r.Analysed
+	if analysed == nil {
+		analysed = []string{}
+	}
+	d := map[string]any{"analysed": analysed}
+	if r.Signals != nil {
+		d["signals"] = r.Signals
+	}
+	out := CheckResult{Status: CheckPassed, Reasons: []string{}, Score: &score, Details: d}
+	if r.Tampered {
+		out.Status, out.Reasons = CheckFailed, slices.Clone(r.Reasons)
+		if len(out.Reasons) == 0 {
+			out.Reasons = []string{"document_tampered"}
+		}
+	}
+	return out
+}

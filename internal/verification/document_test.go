@@ -91,3 +91,54 @@ func TestDocumentThicknessCheck(t *testing.T) {
 		t.Errorf("error: %+v", r)
 	}
 }
+
+type fakeTamper struct {
+	r        TamperReading
+	err      error
+	declared *string
+}
+
+func (f fakeTamper) Tamper(_ context.Context, _ []byte, declared string) (*TamperReading, error) {
+	if f.declared != nil {
+		*f.declared = declared
+	}
+	return &f.r, f.err
+}
+
+func TestDocumentAuthenticityCheck(t *testing.T) {
+	front := &Evidence{Kind: KindDocumentFront, Meta: map[string]string{"document_type": "passport"}}
+	in := &Input{Evidence: []*Evidence{front}, Load: func(context.Context, *Evidence) ([]byte, error) { return []byte("jpeg"), nil }}
+	var declared string
+	c := DocumentAuthenticityCheck{Detector: fakeTamper{declared: &declared, r: TamperReading{Tampered: true, Score: 1.5,
+		Reasons: []string{"document_mrz_mismatch"}, Signals: map[string]float64{"mrz_viz_disagreements": 3}, Analysed: []string{"mrz_viz", "portrait"}}}}
+	if c.Name() != "document_authenticity" || !c.Applies(&Verification{Method: MethodDocumentImage}) || c.Applies(&Verification{Method: MethodICChip}) {
+		t.Fatal("name or applicability wrong")
+	}
+	r := c.Run(context.Background(), in)
+	if r.Status != CheckFailed || len(r.Reasons) != 1 || r.Reasons[0] != "document_mrz_mismatch" || *r.Score != 1.5 || declared != "passport" {
+		t.Errorf("tampered: %+v (declared %q)", r, declared)
+	}
+	if s := r.Details.(map[string]any)["signals"].(map[string]float64); s["mrz_viz_disagreements"] != 3 {
+		t.Errorf("signals not in details: %+v", r.Details)
+	}
+	r = DocumentAuthenticityCheck{Detector: fakeTamper{r: TamperReading{Score: 0.2, Analysed: []string{"portrait"}}}}.Run(context.Background(), in)
+	if r.Status != CheckPassed || len(r.Reasons) != 0 {
+		t.Errorf("genuine: %+v", r)
+	}
+	r = DocumentAuthenticityCheck{Detector: fakeTamper{r: TamperReading{ReviewOnly: true}}}.Run(context.Background(), in)
+	if r.Status != CheckFailed || r.Reasons[0] != "document_review_only" {
+		t.Errorf("review only: %+v", r)
+	}
+	r = DocumentAuthenticityCheck{Detector: fakeTamper{err: ErrDocumentUnreadable}}.Run(context.Background(), in)
+	if r.Status != CheckFailed || r.Reasons[0] != "document_unreadable" {
+		t.Errorf("unreadable: %+v", r)
+	}
+	r = DocumentAuthenticityCheck{Detector: fakeTamper{err: errors.New("boom")}}.Run(context.Background(), in)
+	if r.Status != CheckUnavailable {
+		t.Errorf("error: %+v", r)
+	}
+	r = c.Run(context.Background(), &Input{Load: in.Load})
+	if r.Status != CheckFailed || r.Reasons[0] != "document_front_missing" {
+		t.Errorf("no front: %+v", r)
+	}
+}
