@@ -67,6 +67,9 @@ type Filter struct {
 	winoOnce sync.Once
 	wino     *winograd // transformed weights for 3×3 stride-1 layers, made on first use
 
+	wino4Once sync.Once
+	wino4     *winograd4 // the same for F(4×4, 3×3)
+
 	subMu sync.Mutex
 	subs  map[[4]int]*Filter // windows cut down to the taps that touch the input, by tap range
 }
@@ -103,6 +106,9 @@ func Conv2DEpilogue(x *Tensor, f *Filter, stride int, pads Pads, ep *GemmEpilogu
 	oh := outSize(h, f.KH, stride, pads.Top, pads.Bottom)
 	ow := outSize(w, f.KW, stride, pads.Left, pads.Right)
 	if f.KH == 3 && f.KW == 3 && stride == 1 && f.packed != nil && f.In >= 8 && oh*ow >= winogradMinPixels {
+		if useWinograd4 && winograd4Vectorized() && oh*ow >= winograd4MinPixels && max(f.In, f.Out) <= winograd4MaxChannels {
+			return conv3x3Winograd4(x, f, pads, ep)
+		}
 		return conv3x3Winograd(x, f, pads, ep)
 	}
 	if oh > 0 && ow > 0 && f.packed != nil {

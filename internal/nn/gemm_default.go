@@ -35,3 +35,16 @@ func winoOutput(dst *[4][]float32, m []float32, tiles, t, co int, otmp []float32
 func depthwiseVec(x *Tensor, f *Filter, stride int, pads Pads, out *Tensor) bool { return false }
 
 func addReLU(x, y []float32) { addReLUGo(x, y) }
+
+func winoInput4(v []float32, tiles, t, c int, d *[36][]float32) {
+	winoInput4Go(v, tiles, t, c, 0, c, d)
+}
+
+func winoOutput4(dst *[16][]float32, m []float32, tiles, t, co int, ep *GemmEpilogue) {
+	winoOutput4Go(dst, m, tiles, t, co, 0, co, ep)
+}
+
+// winograd4Vectorized reports whether the F(4×4, 3×3) transforms run in
+// vectors. Here they do not, and their scalar loops cost more than the
+// multiplies they save, so 3×3 layers stay on F(2×2, 3×3).
+func winograd4Vectorized() bool { return false }

@@ -643,3 +643,199 @@ func (e *GemmEpilogue) vec16(x archsimd.Float32x16, v epiVectors16) archsimd.Flo
 	}
 	return x
 }
+
+// winograd4Vectorized reports whether the F(4×4, 3×3) transforms run in
+// vectors (else conv uses F(2×2, 3×3), whose scalar transforms are cheaper).
+func winograd4Vectorized() bool { return gemmName == "archsimd" }
+
+// winoInput4 is winoInput4Go with the channels in 16-lane (AVX-512) or
+// 8-lane vectors where they fit.
+func winoInput4(v []float32, tiles, t, c int, d *[36][]float32) {
+	ch := 0
+	if gemmName == "archsimd" {
+		if simd512 {
+			ch = winoInput4x16(v, tiles, t, c, ch, d)
+		}
+		ch = winoInput4x8(v, tiles, t, c, ch, d)
+	}
+	if ch < c {
+		winoInput4Go(v, tiles, t, c, ch, c, d)
+	}
+}
+
+// winoOutput4 is winoOutput4Go with the channels in 16-lane (AVX-512) or
+// 8-lane vectors where they fit.
+func winoOutput4(dst *[16][]float32, m []float32, tiles, t, co int, ep *GemmEpilogue) {
+	ch := 0
+	if gemmName == "archsimd" {
+		if simd512 {
+			ch = winoOutput4x16(dst, m, tiles, t, co, ch, ep)
+		}
+		ch = winoOutput4x8(dst, m, tiles, t, co, ch, ep)
+	}
+	if ch < co {
+		winoOutput4Go(dst, m, tiles, t, co, ch, co, ep)
+	}
+}
+
+// bt6x8 is bt6 on 8-lane vectors (the same operations in the same order).
+func bt6x8(x *[36]archsimd.Float32x8, o, st int) {
+	two, four, five := archsimd.BroadcastFloat32x8(2), archsimd.BroadcastFloat32x8(4), archsimd.BroadcastFloat32x8(5)
+	d0, d1, d2, d3, d4, d5 := x[o], x[o+st], x[o+2*st], x[o+3*st], x[o+4*st], x[o+5*st]
+	x[o] = d4.Sub(d2.Mul(five)).Add(d0.Mul(four))
+	x[o+st] = d3.Add(d4).Sub(d1.Add(d2).Mul(four))
+	x[o+2*st] = d4.Sub(d3).Add(d1.Sub(d2).Mul(four))
+	x[o+3*st] = d4.Sub(d2).Add(d3.Sub(d1).Mul(two))
+	x[o+4*st] = d4.Sub(d2).Sub(d3.Sub(d1).Mul(two))
+	x[o+5*st] = d5.Sub(d3.Mul(five)).Add(d1.Mul(four))
+}
+
+// at6x8 is at6 on 8-lane vectors.
+func at6x8(x []archsimd.Float32x8, o, st int, y []archsimd.Float32x8, p, sp int) {
+	two, four, eight := archsimd.BroadcastFloat32x8(2), archsimd.BroadcastFloat32x8(4), archsimd.BroadcastFloat32x8(8)
+	m0, m1, m2, m3, m4, m5 := x[o], x[o+st], x[o+2*st], x[o+3*st], x[o+4*st], x[o+5*st]
+	a, b := m1.Add(m2), m1.Sub(m2)
+	c, d := m3.Add(m4), m3.Sub(m4)
+	y[p] = m0.Add(a).Add(c)
+	y[p+sp] = b.Add(d.Mul(two))
+	y[p+2*sp] = a.Add(c.Mul(four))
+	y[p+3*sp] = b.Add(d.Mul(eight)).Add(m5)
+}
+
+// winoInput4x8 is winoInput4Go for the channels [ch, c) in steps of 8;
+// it returns the first channel it did not do.
+func winoInput4x8(v []float32, tiles, t, c, ch int, d *[36][]float32) int {
+	for ; ch+8 <= c; ch += 8 {
+		var x [36]archsimd.Float32x8
+		for i := range x {
+			x[i] = archsimd.LoadFloat32x8Slice(d[i][ch : ch+8])
+		}
+		for s := 0; s < 6; s++ {
+			bt6x8(&x, s, 6)
+		}
+		for r := 0; r < 6; r++ {
+			bt6x8(&x, 6*r, 1)
+		}
+		for i := range x {
+			o := (i*tiles+t)*c + ch
+			x[i].StoreSlice(v[o : o+8])
+		}
+	}
+	return ch
+}
+
+// winoOutput4x8 is winoOutput4Go for the channels [ch, co) in steps of
+// 8, the epilogue included; it returns the first channel it did not do.
+func winoOutput4x8(dst *[16][]float32, m []float32, tiles, t, co, ch int, ep *GemmEpilogue) int {
+	for ; ch+8 <= co; ch += 8 {
+		var x [36]archsimd.Float32x8
+		for i := range x {
+			o := (i*tiles+t)*co + ch
+			x[i] = archsimd.LoadFloat32x8Slice(m[o : o+8])
+		}
+		var y [24]archsimd.Float32x8
+		for s := 0; s < 6; s++ {
+			at6x8(x[:], s, 6, y[:], s, 6)
+		}
+		var z [16]archsimd.Float32x8
+		for i := 0; i < 4; i++ {
+			at6x8(y[:], 6*i, 1, z[:], 4*i, 1)
+		}
+		var ev epiVectors
+		if ep != nil {
+			ev = ep.vectors8(ch)
+		}
+		for i, out := range dst {
+			if out == nil {
+				continue
+			}
+			r := z[i]
+			if ep != nil {
+				r = ep.vec(r, ev)
+			}
+			r.StoreSlice(out[ch : ch+8])
+		}
+	}
+	return ch
+}
+
+// bt6x16 is bt6 on 16-lane vectors (the same operations in the same order).
+func bt6x16(x *[36]archsimd.Float32x16, o, st int) {
+	two, four, five := archsimd.BroadcastFloat32x16(2), archsimd.BroadcastFloat32x16(4), archsimd.BroadcastFloat32x16(5)
+	d0, d1, d2, d3, d4, d5 := x[o], x[o+st], x[o+2*st], x[o+3*st], x[o+4*st], x[o+5*st]
+	x[o] = d4.Sub(d2.Mul(five)).Add(d0.Mul(four))
+	x[o+st] = d3.Add(d4).Sub(d1.Add(d2).Mul(four))
+	x[o+2*st] = d4.Sub(d3).Add(d1.Sub(d2).Mul(four))
+	x[o+3*st] = d4.Sub(d2).Add(d3.Sub(d1).Mul(two))
+	x[o+4*st] = d4.Sub(d2).Sub(d3.Sub(d1).Mul(two))
+	x[o+5*st] = d5.Sub(d3.Mul(five)).Add(d1.Mul(four))
+}
+
+// at6x16 is at6 on 16-lane vectors.
+func at6x16(x []archsimd.Float32x16, o, st int, y []archsimd.Float32x16, p, sp int) {
+	two, four, eight := archsimd.BroadcastFloat32x16(2), archsimd.BroadcastFloat32x16(4), archsimd.BroadcastFloat32x16(8)
+	m0, m1, m2, m3, m4, m5 := x[o], x[o+st], x[o+2*st], x[o+3*st], x[o+4*st], x[o+5*st]
+	a, b := m1.Add(m2), m1.Sub(m2)
+	c, d := m3.Add(m4), m3.Sub(m4)
+	y[p] = m0.Add(a).Add(c)
+	y[p+sp] = b.Add(d.Mul(two))
+	y[p+2*sp] = a.Add(c.Mul(four))
+	y[p+3*sp] = b.Add(d.Mul(eight)).Add(m5)
+}
+
+// winoInput4x16 is winoInput4Go for the channels [ch, c) in steps of 16;
+// it returns the first channel it did not do.
+func winoInput4x16(v []float32, tiles, t, c, ch int, d *[36][]float32) int {
+	for ; ch+16 <= c; ch += 16 {
+		var x [36]archsimd.Float32x16
+		for i := range x {
+			x[i] = archsimd.LoadFloat32x16Slice(d[i][ch : ch+16])
+		}
+		for s := 0; s < 6; s++ {
+			bt6x16(&x, s, 6)
+		}
+		for r := 0; r < 6; r++ {
+			bt6x16(&x, 6*r, 1)
+		}
+		for i := range x {
+			o := (i*tiles+t)*c + ch
+			x[i].StoreSlice(v[o : o+16])
+		}
+	}
+	return ch
+}
+
+// winoOutput4x16 is winoOutput4Go for the channels [ch, co) in steps of
+// 16, the epilogue included; it returns the first channel it did not do.
+func winoOutput4x16(dst *[16][]float32, m []float32, tiles, t, co, ch int, ep *GemmEpilogue) int {
+	for ; ch+16 <= co; ch += 16 {
+		var x [36]archsimd.Float32x16
+		for i := range x {
+			o := (i*tiles+t)*co + ch
+			x[i] = archsimd.LoadFloat32x16Slice(m[o : o+16])
+		}
+		var y [24]archsimd.Float32x16
+		for s := 0; s < 6; s++ {
+			at6x16(x[:], s, 6, y[:], s, 6)
+		}
+		var z [16]archsimd.Float32x16
+		for i := 0; i < 4; i++ {
+			at6x16(y[:], 6*i, 1, z[:], 4*i, 1)
+		}
+		var ev epiVectors16
+		if ep != nil {
+			ev = ep.vectors16(ch)
+		}
+		for i, out := range dst {
+			if out == nil {
+				continue
+			}
+			r := z[i]
+			if ep != nil {
+				r = ep.vec16(r, ev)
+			}
+			r.StoreSlice(out[ch : ch+16])
+		}
+	}
+	return ch
+}

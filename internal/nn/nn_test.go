@@ -456,21 +456,30 @@ func TestWinogradMatchesIm2col(t *testing.T) {
 		"17x17 64→64 same":                       {17, 17, 64, 64, Pads{1, 1, 1, 1}},
 		"odd, non-square, valid":                 {13, 10, 5, 7, Pads{}},
 		"asymmetric padding":                     {12, 9, 3, 20, Pads{0, 1, 1, 0}},
+		"8x8 128→128 same":                       {8, 8, 128, 128, Pads{1, 1, 1, 1}},
+		"one tile, 17 channels":                  {5, 6, 17, 9, Pads{1, 0, 0, 1}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			x := randTensor(r, 1, tc.h, tc.w, tc.cin)
 			f, _ := NewFilter(randTensor(r, 3, 3, tc.cin, tc.cout))
 			ep := &GemmEpilogue{Add1: randTensor(r, tc.cout).Data, Act: Relu}
-			got := conv3x3Winograd(x, f, tc.pads, ep)
 			want := conv2DIm2col(x, f, 1, tc.pads, ep)
-			if fmt.Sprint(got.Shape) != fmt.Sprint(want.Shape) {
-				t.Fatalf("shape %v; want %v", got.Shape, want.Shape)
-			}
-			// Sums of 9·cin unit-normal products: scale the tolerance like Gemm's.
-			tol := 1e-5 * math.Sqrt(float64(9*tc.cin))
-			if d := maxRelDiff(got.Data, want.Data); d > tol {
-				t.Errorf("max diff %g; want ≤ %g", d, tol)
+			for i, wino := range []func(*Tensor, *Filter, Pads, *GemmEpilogue) *Tensor{conv3x3Winograd, conv3x3Winograd4} {
+				got := wino(x, f, tc.pads, ep)
+				if fmt.Sprint(got.Shape) != fmt.Sprint(want.Shape) {
+					t.Fatalf("shape %v; want %v", got.Shape, want.Shape)
+				}
+				// Sums of 9·cin unit-normal products: scale the tolerance like
+				// Gemm's. F(4×4, 3×3)'s transforms multiply by up to 8 and round
+				// about ten times more than F(2×2, 3×3)'s (measured 1.4e-5 of the
+				// sums' scale against 2e-6), so it gets three times the bound.
+				tol := 1e-5 * math.Sqrt(float64(9*tc.cin)) * float64(1+2*i)
+				d := maxRelDiff(got.Data, want.Data)
+				if d > tol {
+					t.Errorf("max diff %g; want ≤ %g", d, tol)
+				}
+				t.Logf("max diff to im2col %.3g", d)
 			}
 		})
 	}
@@ -551,6 +560,27 @@ func TestWinogradTransformsEqualPortable(t *testing.T) {
 			winoOutputGo(&wantPix, m, tiles, tile, c, 0, c, make([]float32, 8*c), ep)
 			for i := 0; i < 3; i++ {
 				sameBits(t, fmt.Sprintf("output pixel %d", i), gotPix[i], wantPix[i])
+			}
+
+			// F(4×4, 3×3): 36 input pixels, 16 output pixels (the last
+			// row outside the image).
+			var d4 [36][]float32
+			for i := range d4 {
+				d4[i] = randTensor(r, c).Data
+			}
+			got4, want4 := make([]float32, 36*tiles*c), make([]float32, 36*tiles*c)
+			winoInput4(got4, tiles, tile, c, &d4)
+			winoInput4Go(want4, tiles, tile, c, 0, c, &d4)
+			sameBits(t, "F(4×4, 3×3) input transform", got4, want4)
+			m4 := randTensor(r, 36*tiles*c).Data
+			var gotPix4, wantPix4 [16][]float32
+			for i := 0; i < 12; i++ {
+				gotPix4[i], wantPix4[i] = make([]float32, c), make([]float32, c)
+			}
+			winoOutput4(&gotPix4, m4, tiles, tile, c, ep)
+			winoOutput4Go(&wantPix4, m4, tiles, tile, c, 0, c, ep)
+			for i := 0; i < 12; i++ {
+				sameBits(t, fmt.Sprintf("F(4×4, 3×3) output pixel %d", i), gotPix4[i], wantPix4[i])
 			}
 		})
 	}
