@@ -141,16 +141,20 @@ func (t tamperDetector) Tamper(ctx context.Context, photo []byte, declared strin
 type recaptureDetector struct{}
 
 // Recapture implements verification.RecaptureDetector.
-func (recaptureDetector) Recapture(ctx context.Context, photo []byte) (float64, bool, map[string]float64, error) {
+func (recaptureDetector) Recapture(ctx context.Context, photo []byte) (float64, string, map[string]float64, error) {
 	if err := ctx.Err(); err != nil {
-		return 0, false, nil, err
+		return 0, "", nil, err
 	}
 	img, _, err := image.Decode(bytes.NewReader(photo))
 	if err != nil {
-		return 0, false, nil, fmt.Errorf("%w: %v", verification.ErrDocumentUnreadable, err)
+		return 0, "", nil, fmt.Errorf("%w: %v", verification.ErrDocumentUnreadable, err)
 	}
 	r := document.Recapture(img)
-	return r.Score, r.Screen, r.Cues, nil
+	cues := map[string]float64{"print_score": r.PrintScore}
+	for k, v := range r.Cues {
+		cues[k] = v
+	}
+	return r.Score, r.Kind, cues, nil
 }
 
 // thicknessJudge adapts document.Thickness (pure Go, always available) to

@@ -24,7 +24,25 @@ const (
 	CueLumaPeak   = "luma_peak"   // strongest whitened luma spectrum peak over its band's median (log)
 	CueChromaPeak = "chroma_peak" // the same for the chroma difference Cb − Cr
 	CueStripe     = "stripe"      // R and B out of phase at the chroma peak: sub-pixel stripes
+	CueGamut      = "gamut"       // the 99th percentile of chroma over the central half of the photo
 )
+
+// Recapture kinds.
+const (
+	RecaptureKindScreen = "screen"
+	RecaptureKindPrint  = "print"
+)
+
+// PrintThreshold is the print score at or above which a photo is taken
+// for a print or a photocopy photographed again: between the highest
+// genuine photo (6.4) and the lowest synthetic print (7.5) in
+// TestRecaptureSeparatesPrints. See printScore.
+const PrintThreshold = 7.0
+
+// StripeScreenMin is the stripe cue from which a recapture is a screen's
+// rather than a print's: prints put the colours in phase (stripe ≤ 0.1 on
+// the synthetic prints), screens' sub-pixels do not (0.2 to 1).
+const StripeScreenMin = 0.15
 
 // RecaptureThreshold is the score at or above which a photo is taken for
 // a recapture from a screen: midway between the highest genuine specimen
@@ -35,9 +53,15 @@ const RecaptureThreshold = 8.0
 
 // RecaptureResult is what Recapture measured.
 type RecaptureResult struct {
-	Score  float64            // higher is more screen-like
-	Screen bool               // Score ≥ RecaptureThreshold
-	Cues   map[string]float64 // by cue name, the windows' robust mean
+	Score  float64 // higher is more screen-like
+	Screen bool    // Kind is "screen"
+	// PrintScore is higher for halftone dots and lost colour.
+	PrintScore float64
+	// Kind is "screen" or "print" when Score ≥ RecaptureThreshold or
+	// PrintScore ≥ PrintThreshold (the stripe cue tells which), "" for a
+	// photo of the document itself.
+	Kind string
+	Cues map[string]float64 // by cue name, the windows' robust mean
 }
 
 // recapWin is the side of the spectral windows (a power of two).
@@ -86,12 +110,56 @@ func Recapture(img image.Image) RecaptureResult {
 		CueStripe:     top(func(c cues) float64 { return c.stripe }),
 	}}
 	res.Score = math.Max(res.Cues[CueLumaPeak], res.Cues[CueChromaPeak]) + 4*res.Cues[CueStripe]
+	res.Cues[CueGamut] = gamut(rgba)
+	res.PrintScore = printScore(res.Cues)
 	for k, v := range res.Cues {
 		res.Cues[k] = math.Round(v*1000) / 1000
 	}
 	res.Score = math.Round(res.Score*1000) / 1000
-	res.Screen = res.Score >= RecaptureThreshold
+	res.PrintScore = math.Round(res.PrintScore*1000) / 1000
+	if res.Score >= RecaptureThreshold || res.PrintScore >= PrintThreshold {
+		res.Kind = RecaptureKindPrint
+		if res.Cues[CueStripe] >= StripeScreenMin {
+			res.Kind = RecaptureKindScreen
+		}
+	}
+	res.Screen = res.Kind == RecaptureKindScreen
 	return res
+}
+
+// printScore: a halftone's dot lattice gives a spectral peak as a screen's
+// does (but no stripe), and a photocopy loses the saturated colours every
+// card's inks have (its red 見本 stamp too): every 2 chroma levels of
+// gamut under 16 add one. Genuine photos have a gamut of 19 or more,
+// photocopies 9 or less; colour prints more than the original (pure inks).
+func printScore(c map[string]float64) float64 {
+	return math.Max(c[CueLumaPeak], c[CueChromaPeak]) + math.Max(0, 16-c[CueGamut])/2
+}
+
+// gamut is the 99th percentile of the chroma magnitude √(Cb² + Cr²) over
+// the photo's central half, sampled every third pixel.
+func gamut(img *image.RGBA) float64 {
+	b := img.Bounds()
+	var hist [256]int
+	n := 0
+	for y := b.Min.Y + b.Dy()/4; y < b.Max.Y-b.Dy()/4; y += 3 {
+		for x := b.Min.X + b.Dx()/4; x < b.Max.X-b.Dx()/4; x += 3 {
+			o := img.PixOffset(x, y)
+			r, g, bl := float64(img.Pix[o]), float64(img.Pix[o+1]), float64(img.Pix[o+2])
+			cb := -0.1687*r - 0.3313*g + 0.5*bl
+			cr := 0.5*r - 0.4187*g - 0.0813*bl
+			hist[min(255, int(math.Hypot(cb, cr)))]++
+			n++
+		}
+	}
+	c := 0
+	for v, k := range hist {
+		c += k
+		if c >= n*99/100 {
+			return float64(v)
+		}
+	}
+	return 255
 }
 
 // windowPlanes cuts an n×n window at (x0, y0): luma, chroma Cb − Cr, red and blue.

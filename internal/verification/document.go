@@ -124,17 +124,20 @@ func (c DocumentReadCheck) Run(ctx context.Context, in *Input) CheckResult {
 }
 
 // RecaptureDetector judges whether a document photo was taken of a screen
-// showing the document rather than of the document itself. cues are
+// or a print showing the document rather than of the document itself.
+// kind is "screen", "print", or "" for the document itself; cues are
 // measurements without personal data, by name.
 type RecaptureDetector interface {
-	Recapture(ctx context.Context, photo []byte) (score float64, flagged bool, cues map[string]float64, err error)
+	Recapture(ctx context.Context, photo []byte) (score float64, kind string, cues map[string]float64, err error)
 }
 
-// DocumentRecaptureCheck looks for a screen in the latest document front:
-// a photo of a document shown on a phone or monitor is not the document
-// in hand that the ホ method asks for. It fails with
-// "document_recaptured" when the detector flags the photo. The score and
-// cues go into the details for the reviewer.
+// DocumentRecaptureCheck looks for a screen or a print in the latest
+// document front: a photo of a document shown on a phone or monitor, or of
+// a printout or photocopy, is not the document in hand that the ホ method
+// asks for. It fails with "document_recaptured" and the kind,
+// "document_recaptured_screen" or "document_recaptured_print", when the
+// detector flags the photo. The score, kind and cues go into the details
+// for the reviewer.
 type DocumentRecaptureCheck struct {
 	Detector RecaptureDetector
 }
@@ -151,20 +154,20 @@ func (c DocumentRecaptureCheck) Run(ctx context.Context, in *Input) CheckResult 
 	if refused != nil {
 		return *refused
 	}
-	score, flagged, cues, err := c.Detector.Recapture(ctx, b)
+	score, kind, cues, err := c.Detector.Recapture(ctx, b)
 	if errors.Is(err, ErrDocumentUnreadable) || errkind.Reason(err) != "" {
 		return CheckResult{Status: CheckFailed, Reasons: []string{"document_unreadable"}}
 	}
 	if err != nil {
 		return CheckResult{Status: CheckUnavailable, Reasons: []string{"recapture_detector_error"}}
 	}
-	d := map[string]any{"score": score}
+	d := map[string]any{"score": score, "kind": kind}
 	if cues != nil {
 		d["cues"] = cues
 	}
 	out := CheckResult{Status: CheckPassed, Reasons: []string{}, Details: d}
-	if flagged {
-		out.Status, out.Reasons = CheckFailed, []string{"document_recaptured"}
+	if kind != "" {
+		out.Status, out.Reasons = CheckFailed, []string{"document_recaptured", "document_recaptured_" + kind}
 	}
 	return out
 }

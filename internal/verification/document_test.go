@@ -7,25 +7,29 @@ import (
 )
 
 type fakeRecapture struct {
-	score   float64
-	flagged bool
-	err     error
+	score float64
+	kind  string
+	err   error
 }
 
-func (f fakeRecapture) Recapture(context.Context, []byte) (float64, bool, map[string]float64, error) {
-	return f.score, f.flagged, map[string]float64{"luma_peak": f.score}, f.err
+func (f fakeRecapture) Recapture(context.Context, []byte) (float64, string, map[string]float64, error) {
+	return f.score, f.kind, map[string]float64{"luma_peak": f.score}, f.err
 }
 
 func TestDocumentRecaptureCheck(t *testing.T) {
 	front := &Evidence{Kind: KindDocumentFront}
 	in := &Input{Evidence: []*Evidence{front}, Load: func(context.Context, *Evidence) ([]byte, error) { return []byte("jpeg"), nil }}
-	c := DocumentRecaptureCheck{Detector: fakeRecapture{score: 11, flagged: true}}
+	c := DocumentRecaptureCheck{Detector: fakeRecapture{score: 11, kind: "screen"}}
 	if c.Name() != "document_recapture" || !c.Applies(&Verification{Method: MethodDocumentImage}) {
 		t.Fatal("name or applicability wrong")
 	}
 	r := c.Run(context.Background(), in)
-	if r.Status != CheckFailed || len(r.Reasons) != 1 || r.Reasons[0] != "document_recaptured" || r.Details.(map[string]any)["score"] != 11.0 {
+	if r.Status != CheckFailed || len(r.Reasons) != 2 || r.Reasons[0] != "document_recaptured" || r.Reasons[1] != "document_recaptured_screen" || r.Details.(map[string]any)["score"] != 11.0 {
 		t.Errorf("flagged: %+v", r)
+	}
+	r = DocumentRecaptureCheck{Detector: fakeRecapture{score: 7.5, kind: "print"}}.Run(context.Background(), in)
+	if r.Status != CheckFailed || len(r.Reasons) != 2 || r.Reasons[1] != "document_recaptured_print" || r.Details.(map[string]any)["kind"] != "print" {
+		t.Errorf("print: %+v", r)
 	}
 	r = DocumentRecaptureCheck{Detector: fakeRecapture{score: 4}}.Run(context.Background(), in)
 	if r.Status != CheckPassed || len(r.Reasons) != 0 {
