@@ -248,7 +248,8 @@ func (a *App) Handler() http.Handler {
 	mux.Handle("/c/", capture.Handler())
 	mux.Handle("/console/", console.New(console.Deps{Store: a.Store, Audit: a.Audit, Vault: a.Vault, Cases: a.Verifications,
 		Keys: a.Tenants, Webhooks: a.Webhooks, WebhookLog: a.Store,
-		Log: a.Log, InsecureCookie: a.Cfg.Console.InsecureCookie, SignInPerMinute: a.Cfg.Console.SignInPerMinute}))
+		Log: a.Log, InsecureCookie: a.Cfg.Console.InsecureCookie, SignInPerMinute: a.Cfg.Console.SignInPerMinute,
+		Passkeys: a.Store, PublicURL: a.Cfg.PublicURL()}))
 	mux.Handle("/", a.API.Handler())
 	return mux
 }

@@ -20,6 +20,8 @@ import (
 
 	"rsc.io/qr"
 
+	"github.com/go-webauthn/webauthn/webauthn"
+
 	"github.com/kakunin-dev/kakunin/internal/errkind"
 	"github.com/kakunin-dev/kakunin/internal/ratelimit"
 )
@@ -77,6 +79,12 @@ type Deps struct {
 	// InsecureCookie leaves the Secure attribute off the cookies. Only for
 	// plain-http development on localhost; the zero value is secure.
 	InsecureCookie bool
+	// Passkeys keeps users' passkeys; with PublicURL set, users can
+	// register passkeys and use one instead of a TOTP code. nil: no passkeys.
+	Passkeys PasskeyStore
+	// PublicURL is the console's public base URL (scheme and host): the
+	// WebAuthn relying party. Its host must be a domain or localhost.
+	PublicURL string
 	// SignInPerMinute bounds sign-in attempts (password and second factor
 	// together) per client address, in bursts of as many; 0: no bound.
 	// The per-user lock-out stops guessing one account's password; this
@@ -90,9 +98,11 @@ type Handler struct {
 	mux    *http.ServeMux
 	pages  map[string]*template.Template
 	signIn *ratelimit.Keyed
+	// webauthn is the passkey relying party; nil when passkeys are off.
+	webauthn *webauthn.WebAuthn
 }
 
-//go:embed templates/*.html static/*.css
+//go:embed templates/*.html static/*.css static/*.js
 var assets embed.FS
 
 // New returns the console handler; mount it at /console/.
@@ -106,8 +116,15 @@ func New(d Deps) *Handler {
 	h := &Handler{d: d, mux: http.NewServeMux(), pages: map[string]*template.Template{},
 		signIn: ratelimit.New(d.SignInPerMinute/60, max(int(d.SignInPerMinute), 1))}
 	for _, p := range []string{"login", "totp", "password", "home", "error", "queue", "case", "audit", "dashboard",
-		"settings_index", "settings", "secret", "deliveries", "users"} {
+		"settings_index", "settings", "secret", "deliveries", "account", "users"} {
 		h.pages[p] = template.Must(template.ParseFS(assets, "templates/layout.html", "templates/"+p+".html"))
+	}
+	if d.Passkeys != nil && d.PublicURL != "" {
+		wa, err := newWebAuthn(d.PublicURL)
+		if err != nil {
+			d.Log.Warn("console: passkeys are off", "err", err.Error())
+		}
+		h.webauthn = wa
 	}
 	css, _ := fs.Sub(assets, "static")
 	h.mux.Handle("GET /console/static/", http.StripPrefix("/console/static/", http.FileServerFS(css)))
@@ -116,6 +133,12 @@ func New(d Deps) *Handler {
 	h.mux.HandleFunc("GET /console/login/totp", h.withSession(StagePassword, h.totpPage))
 	h.mux.HandleFunc("POST /console/login/totp", h.throttled(h.withSession(StagePassword, h.totp)))
 	h.mux.HandleFunc("GET /console/login/totp/qr.png", h.withSession(StagePassword, h.totpQR))
+	if h.webauthn != nil {
+		h.mux.HandleFunc("POST /console/login/passkey", h.throttled(h.withSession(StagePassword, h.passkeyLogin)))
+		h.mux.HandleFunc("POST /console/account/passkeys", h.withSession(StageFull, h.addPasskey))
+		h.mux.HandleFunc("POST /console/account/passkeys/{id}/remove", h.withSession(StageFull, h.removePasskey))
+	}
+	h.mux.HandleFunc("GET /console/account", h.withSession(StageFull, h.accountPage))
 	h.mux.HandleFunc("GET /console/password", h.withSession(StageFull, h.passwordPage))
 	h.mux.HandleFunc("POST /console/password", h.withSession(StageFull, h.changePassword))
 	h.mux.HandleFunc("POST /console/logout", h.withSession("", h.logout))
@@ -505,6 +528,14 @@ func (h *Handler) totpPage(w http.ResponseWriter, r *http.Request, st *reqState)
 
 func (h *Handler) renderTOTP(w http.ResponseWriter, r *http.Request, st *reqState, status int, msg string) {
 	p := page{Title: "Second factor", CSRF: st.sess.CSRFSecret, Error: msg}
+	if h.webauthn != nil {
+		opts, err := h.passkeyAssertion(r.Context(), st)
+		if err != nil {
+			h.internal(w, r, err)
+			return
+		}
+		p.Data = opts
+	}
 	if st.user.TOTPEnrolledAt == nil {
 		secret, err := h.totpSecret(r.Context(), st.user)
 		if err != nil {
@@ -580,18 +611,7 @@ func (h *Handler) totp(w http.ResponseWriter, r *http.Request, st *reqState) {
 				return err
 			}
 		}
-		if err := h.d.Store.ConsoleLoginSucceeded(ctx, u.ID); err != nil {
-			return err
-		}
-		// A new token at the new stage: the half-authenticated one must
-		// not become a full session (session fixation).
-		if err := h.d.Store.DeleteConsoleSession(ctx, st.sess.TokenHash); err != nil {
-			return err
-		}
-		if err := h.startSession(ctx, w, u.ID, StageFull); err != nil {
-			return err
-		}
-		return h.audit(ctx, r, actorOf(u), "console.login_succeeded", u.ID, map[string]string{"role": string(u.Role)})
+		return h.fullSession(ctx, w, r, st, map[string]string{"role": string(u.Role)})
 	})
 	if err != nil {
 		h.internal(w, r, err)
@@ -602,6 +622,23 @@ func (h *Handler) totp(w http.ResponseWriter, r *http.Request, st *reqState) {
 		next = "/console/password"
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// fullSession ends the half-authenticated session st and starts a full
+// one, after the second factor: a new token at the new stage, so the old
+// one cannot become a full session (session fixation). It clears the
+// failed attempts and records the sign-in; call it inside a transaction.
+func (h *Handler) fullSession(ctx context.Context, w http.ResponseWriter, r *http.Request, st *reqState, detail map[string]string) error {
+	if err := h.d.Store.ConsoleLoginSucceeded(ctx, st.user.ID); err != nil {
+		return err
+	}
+	if err := h.d.Store.DeleteConsoleSession(ctx, st.sess.TokenHash); err != nil {
+		return err
+	}
+	if err := h.startSession(ctx, w, st.user.ID, StageFull); err != nil {
+		return err
+	}
+	return h.audit(ctx, r, actorOf(st.user), "console.login_succeeded", st.user.ID, detail)
 }
 
 // ---- password change, logout, home ----

@@ -10,7 +10,10 @@ import (
 	"github.com/kakunin-dev/kakunin/internal/errkind"
 )
 
-var _ console.Store = (*Store)(nil)
+var (
+	_ console.Store        = (*Store)(nil)
+	_ console.PasskeyStore = (*Store)(nil)
+)
 
 // InsertConsoleUser stores a new console user and its tenant scope; a taken
 // email is a conflict.
