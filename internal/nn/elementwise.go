@@ -50,10 +50,14 @@ func SubChannel(x *Tensor, v []float32) *Tensor {
 // DivScalar divides every element by s, in place (a true division, as tfjs
 // does, not a multiplication by 1/s).
 func DivScalar(x *Tensor, s float32) *Tensor {
-	for i := range x.Data {
-		x.Data[i] /= s
-	}
+	divScalar(x.Data, s)
 	return x
+}
+
+func divScalarGo(x []float32, s float32) {
+	for i := range x {
+		x[i] /= s
+	}
 }
 
 // ReLU applies max(x, 0) in place.

@@ -48,3 +48,5 @@ func winoOutput4(dst *[16][]float32, m []float32, tiles, t, co int, ep *GemmEpil
 // vectors. Here they do not, and their scalar loops cost more than the
 // multiplies they save, so 3×3 layers stay on F(2×2, 3×3).
 func winograd4Vectorized() bool { return false }
+
+func divScalar(x []float32, s float32) { divScalarGo(x, s) }

@@ -36,17 +36,21 @@ const (
 const mkChunkBytes = 192 << 10
 
 func checkMicroKernel(k int, a []float32, lda int, b, c []float32, ldc int) {
-	if k < 0 || lda < 0 || len(a) < (mkRows-1)*lda+k || len(b) < mkCols*k ||
-		ldc < mkCols || len(c) < (mkRows-1)*ldc+mkCols {
+	checkBlock(mkRows, mkCols, k, a, lda, b, c, ldc)
+}
+
+// checkBlock checks the slices of a rows×cols micro-kernel call (b is one
+// panel; a 32-column call checks each of its two panels).
+func checkBlock(rows, cols, k int, a []float32, lda int, b, c []float32, ldc int) {
+	if k < 0 || lda < 0 || len(a) < (rows-1)*lda+k || len(b) < mkCols*k ||
+		ldc < cols || len(c) < (rows-1)*ldc+cols {
 		panic("nn: GEMM micro-kernel slices too short")
 	}
 }
 
 func checkMicroKernel32(k int, a []float32, lda int, b0, b1, c []float32, ldc int) {
-	if k < 0 || lda < 0 || len(a) < (mkRows-1)*lda+k || len(b0) < mkCols*k || len(b1) < mkCols*k ||
-		ldc < 2*mkCols || len(c) < (mkRows-1)*ldc+2*mkCols {
-		panic("nn: GEMM micro-kernel slices too short")
-	}
+	checkBlock(mkRows, 2*mkCols, k, a, lda, b0, c, ldc)
+	checkBlock(mkRows, 2*mkCols, k, a, lda, b1, c, ldc)
 }
 
 // microKernel6x32Go is the 6×32 micro-kernel in Go: two 6×16 blocks, which
@@ -62,13 +66,30 @@ func microKernel6x32Go(k int, a []float32, lda int, b0, b1, c []float32, ldc int
 // tests' reference.
 func microKernel6x16Go(k int, a []float32, lda int, b, c []float32, ldc int, acc bool) {
 	checkMicroKernel(k, a, lda, b, c, ldc)
+	microKernelRowsGo(mkRows, k, a, lda, b, c, ldc, acc)
+}
+
+// microKernel3x16Go and microKernel3x32Go are the 3-row kernels in Go.
+func microKernel3x16Go(k int, a []float32, lda int, b, c []float32, ldc int, acc bool) {
+	checkBlock(3, mkCols, k, a, lda, b, c, ldc)
+	microKernelRowsGo(3, k, a, lda, b, c, ldc, acc)
+}
+
+func microKernel3x32Go(k int, a []float32, lda int, b0, b1, c []float32, ldc int, acc bool) {
+	checkBlock(3, 2*mkCols, k, a, lda, b0, c, ldc)
+	checkBlock(3, 2*mkCols, k, a, lda, b1, c, ldc)
+	microKernelRowsGo(3, k, a, lda, b0, c, ldc, acc)
+	microKernelRowsGo(3, k, a, lda, b1, c[mkCols:], ldc, acc)
+}
+
+func microKernelRowsGo(rows, k int, a []float32, lda int, b, c []float32, ldc int, acc bool) {
 	var t [mkRows][mkCols]float32
 	if acc {
-		for r := range t {
+		for r := range rows {
 			copy(t[r][:], c[r*ldc:r*ldc+mkCols])
 		}
 	}
-	for r := range t {
+	for r := range rows {
 		row := &t[r]
 		for p, av := range a[r*lda : r*lda+k] {
 			for j, bv := range b[p*mkCols : p*mkCols+mkCols] {
@@ -76,9 +97,18 @@ func microKernel6x16Go(k int, a []float32, lda int, b, c []float32, ldc int, acc
 			}
 		}
 	}
-	for r := range t {
+	for r := range rows {
 		copy(c[r*ldc:r*ldc+mkCols], t[r][:])
 	}
+}
+
+// mkSet is the micro-kernels a GEMM runs with: k6x16 always; k6x32 for
+// pairs of full panels, and k3x16 and k3x32 for a last block of at most
+// three rows, when not nil. All of them round alike (one FMA chain over k
+// per output), so any set gives the same bits.
+type mkSet struct {
+	k6x16, k3x16 microKernel
+	k6x32, k3x32 microKernel32
 }
 
 // mkScratch recycles the edge-row and packed-B buffers.
@@ -100,6 +130,12 @@ func mkBuffer(n int) *[]float32 {
 // one pass. Rows are taken in chunks of at most mkChunkBytes of A; within a
 // chunk each B panel (or pair) runs over all of the chunk's 6-row blocks.
 func gemmPackedMK(i0, i1 int, a []float32, pb *PackedB, c []float32, ep *GemmEpilogue, kern microKernel, kern32 microKernel32) {
+	gemmPackedMKSet(i0, i1, a, pb, c, ep, &mkSet{k6x16: kern, k6x32: kern32})
+}
+
+// gemmPackedMKSet is gemmPackedMK with the kernels of ks.
+func gemmPackedMKSet(i0, i1 int, a []float32, pb *PackedB, c []float32, ep *GemmEpilogue, ks *mkSet) {
+	kern, kern32 := ks.k6x16, ks.k6x32
 	k, n := pb.K, pb.N
 	if k == 0 || i0 >= i1 {
 		gemmGoEpilogue(i0, i1, a, pb, c, ep)
@@ -149,9 +185,14 @@ func gemmPackedMK(i0, i1 int, a []float32, pb *PackedB, c []float32, ep *GemmEpi
 				if i < full {
 					ablk = a[i*k : (i+mkRows)*k]
 				}
-				if panel1 != nil {
+				switch small := rows <= 3 && ks.k3x16 != nil; {
+				case panel1 != nil && small && ks.k3x32 != nil:
+					ks.k3x32(k, ablk, k, panel, panel1, tmp[:], cols, false)
+				case panel1 != nil:
 					kern32(k, ablk, k, panel, panel1, tmp[:], cols, false)
-				} else {
+				case small:
+					ks.k3x16(k, ablk, k, panel, tmp[:], cols, false)
+				default:
 					kern(k, ablk, k, panel, tmp[:], cols, false)
 				}
 				for r := 0; r < rows; r++ {
@@ -174,6 +215,6 @@ func gemmMK(m, n, k int, a, b, c []float32) {
 	bp := mkBuffer(np * k * PanelWidth)
 	pb := &PackedB{K: k, N: n, b: b[:k*n], panels: *bp}
 	packPanels(pb.panels, b, k, n)
-	parallelRows(m, m*n*k, func(i0, i1 int) { gemmPackedMK(i0, i1, a, pb, c, nil, microKernel6x16, wideKernel()) })
+	parallelRows(m, m*n*k, func(i0, i1 int) { gemmPackedMKSet(i0, i1, a, pb, c, nil, asmKernels()) })
 	mkScratch.Put(bp)
 }

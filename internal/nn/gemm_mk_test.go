@@ -97,6 +97,50 @@ func TestMicroKernel32MatchesGo(t *testing.T) {
 	}
 }
 
+// TestMicroKernel3MatchesGo checks the 3-row kernels in use (assembly on
+// amd64) bit for bit against their Go versions, and that they write only
+// their three rows.
+func TestMicroKernel3MatchesGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	for _, k := range []int{0, 1, 3, 4, 5, 8, 17, 288, 1153} {
+		for _, wide := range []bool{false, true} {
+			for _, acc := range []bool{false, true} {
+				cols := mkCols
+				if wide {
+					cols = 2 * mkCols
+				}
+				lda, ldc := k+3, cols+5
+				a := randTensor(r, 3*lda).Data
+				b0 := randTensor(r, max(k, 1)*mkCols).Data
+				b1 := randTensor(r, max(k, 1)*mkCols).Data
+				want := make([]float32, 6*ldc)
+				fillSentinel(want)
+				for row := 0; row < 3; row++ {
+					for j := 0; j < cols; j++ {
+						want[row*ldc+j] = float32(r.NormFloat64())
+					}
+				}
+				got := append([]float32(nil), want...)
+				if wide {
+					microKernel3x32Go(k, a, lda, b0, b1, want, ldc, acc)
+					microKernel3x32(k, a, lda, b0, b1, got, ldc, acc)
+				} else {
+					microKernel3x16Go(k, a, lda, b0, want, ldc, acc)
+					microKernel3x16(k, a, lda, b0, got, ldc, acc)
+				}
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("k=%d cols=%d acc=%v: c[%d] = %g; want %g", k, cols, acc, i, got[i], want[i])
+					}
+					if row, j := i/ldc, i%ldc; (row >= 3 || j >= cols) && got[i] != sentinel {
+						t.Fatalf("k=%d cols=%d: wrote c[%d] outside the block", k, cols, i)
+					}
+				}
+			}
+		}
+	}
+}
+
 // checkGemmMK runs the register-blocked GEMM at m×n×k with both
 // micro-kernels and compares: bit-identical to each other, within rounding
 // of the float64 product and of the portable kernel, rows outside [i0, i1)
@@ -119,15 +163,23 @@ func checkGemmMK(t *testing.T, r *rand.Rand, m, n, k int) {
 			t.Fatalf("%d×%d×%d: c[%d] = %g; Go micro-kernel gives %g", m, n, k, i, got[i], ref[i])
 		}
 	}
-	// The 6×32 kernels on pairs of panels (assembly where the CPU has
-	// AVX-512, else the Go version) round exactly like the 6×16 kernel.
-	for _, kern32 := range []microKernel32{microKernel6x32, microKernel6x32Go} {
+	// The 6×32 kernels on pairs of panels and the 3-row kernels for a short
+	// last block (assembly where the CPU has AVX-512 or AVX2, else the Go
+	// versions) round exactly like the 6×16 kernel.
+	for name, ks := range map[string]*mkSet{
+		"6×32":       {k6x16: microKernel6x16, k6x32: microKernel6x32},
+		"6×32 Go":    {k6x16: microKernel6x16Go, k6x32: microKernel6x32Go},
+		"3-row":      {k6x16: microKernel6x16, k3x16: microKernel3x16},
+		"all":        {k6x16: microKernel6x16, k3x16: microKernel3x16, k6x32: microKernel6x32, k3x32: microKernel3x32},
+		"all Go":     {k6x16: microKernel6x16Go, k3x16: microKernel3x16Go, k6x32: microKernel6x32Go, k3x32: microKernel3x32Go},
+		"production": asmKernels(),
+	} {
 		wide := make([]float32, m*n)
 		fillSentinel(wide)
-		gemmPackedMK(0, m, a, pb, wide, nil, microKernel6x16, kern32)
+		gemmPackedMKSet(0, m, a, pb, wide, nil, ks)
 		for i := range got {
 			if math.Float32bits(wide[i]) != math.Float32bits(ref[i]) {
-				t.Fatalf("%d×%d×%d: 6×32 kernel c[%d] = %g; 6×16 kernel gives %g", m, n, k, i, wide[i], ref[i])
+				t.Fatalf("%d×%d×%d: %s kernels c[%d] = %g; 6×16 kernel gives %g", m, n, k, name, i, wide[i], ref[i])
 			}
 		}
 	}
@@ -145,7 +197,7 @@ func checkGemmMK(t *testing.T, r *rand.Rand, m, n, k int) {
 		i0, i1 := 1+r.IntN(m/2), m-r.IntN(m/2)
 		part := make([]float32, m*n)
 		fillSentinel(part)
-		gemmPackedMK(i0, i1, a, pb, part, nil, microKernel6x16, microKernel6x32)
+		gemmPackedMKSet(i0, i1, a, pb, part, nil, asmKernels())
 		for i := range part {
 			row := i / n
 			if inside := row >= i0 && row < i1; inside && part[i] != got[i] || !inside && part[i] != sentinel {
@@ -158,8 +210,8 @@ func checkGemmMK(t *testing.T, r *rand.Rand, m, n, k int) {
 	fused := make([]float32, m*n)
 	sep := &Tensor{Shape: []int{m, n}, Data: append([]float32(nil), got...)}
 	Epilogue(sep, ep.Add1, ep.Mul, ep.Add2, ep.Act)
-	for _, kern32 := range []microKernel32{nil, microKernel6x32} {
-		gemmPackedMK(0, m, a, pb, fused, ep, microKernel6x16, kern32)
+	for _, ks := range []*mkSet{{k6x16: microKernel6x16}, asmKernels()} {
+		gemmPackedMKSet(0, m, a, pb, fused, ep, ks)
 		for i := range fused {
 			if math.Float32bits(fused[i]) != math.Float32bits(sep.Data[i]) {
 				t.Fatalf("%d×%d×%d epilogue %d: c[%d] = %g; separate pass %g", m, n, k, ep.Act, i, fused[i], sep.Data[i])

@@ -44,7 +44,7 @@ func GemmPacked(m int, a []float32, b *PackedB, c []float32, ep *GemmEpilogue) {
 		ep.check(b.N)
 	}
 	if asmGemm {
-		parallelRows(m, m*b.N*b.K, func(i0, i1 int) { gemmPackedMK(i0, i1, a, b, c, ep, microKernel6x16, wideKernel()) })
+		parallelRows(m, m*b.N*b.K, func(i0, i1 int) { gemmPackedMKSet(i0, i1, a, b, c, ep, asmKernels()) })
 		return
 	}
 	parallelRows(m, m*b.N*b.K, func(i0, i1 int) { gemmPackedImpl(i0, i1, a, b, c, ep) })

@@ -839,3 +839,17 @@ func winoOutput4x16(dst *[16][]float32, m []float32, tiles, t, co, ch int, ep *G
 	}
 	return ch
 }
+
+// divScalar is x[i] /= s, eight lanes at a time (VDIVPS rounds each
+// quotient exactly like the scalar division).
+func divScalar(x []float32, s float32) {
+	n := len(x)
+	i := 0
+	if gemmName == "archsimd" {
+		d := archsimd.BroadcastFloat32x8(s)
+		for ; i+8 <= n; i += 8 {
+			archsimd.LoadFloat32x8Slice(x[i : i+8]).Div(d).StoreSlice(x[i : i+8])
+		}
+	}
+	divScalarGo(x[i:], s)
+}

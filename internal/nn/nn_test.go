@@ -594,3 +594,14 @@ func sameBits(t *testing.T, what string, got, want []float32) {
 		}
 	}
 }
+
+func TestDivScalarEqualsScalarDivision(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	x := randTensor(r, 1, 7, 5, 3)
+	want := make([]float32, len(x.Data))
+	for i, v := range x.Data {
+		want[i] = v / 255
+	}
+	DivScalar(x, 255)
+	sameBits(t, "DivScalar", x.Data, want)
+}
