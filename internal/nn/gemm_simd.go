@@ -678,43 +678,31 @@ func winoOutput4(dst *[16][]float32, m []float32, tiles, t, co int, ep *GemmEpil
 	}
 }
 
-// bt6x8 is bt6 on 8-lane vectors (the same operations in the same order).
-func bt6x8(x *[36]archsimd.Float32x8, o, st int) {
-	two, four, five := archsimd.BroadcastFloat32x8(2), archsimd.BroadcastFloat32x8(4), archsimd.BroadcastFloat32x8(5)
-	d0, d1, d2, d3, d4, d5 := x[o], x[o+st], x[o+2*st], x[o+3*st], x[o+4*st], x[o+5*st]
-	x[o] = d4.Sub(d2.Mul(five)).Add(d0.Mul(four))
-	x[o+st] = d3.Add(d4).Sub(d1.Add(d2).Mul(four))
-	x[o+2*st] = d4.Sub(d3).Add(d1.Sub(d2).Mul(four))
-	x[o+3*st] = d4.Sub(d2).Add(d3.Sub(d1).Mul(two))
-	x[o+4*st] = d4.Sub(d2).Sub(d3.Sub(d1).Mul(two))
-	x[o+5*st] = d5.Sub(d3.Mul(five)).Add(d1.Mul(four))
-}
-
-// at6x8 is at6 on 8-lane vectors.
-func at6x8(x []archsimd.Float32x8, o, st int, y []archsimd.Float32x8, p, sp int) {
-	two, four, eight := archsimd.BroadcastFloat32x8(2), archsimd.BroadcastFloat32x8(4), archsimd.BroadcastFloat32x8(8)
-	m0, m1, m2, m3, m4, m5 := x[o], x[o+st], x[o+2*st], x[o+3*st], x[o+4*st], x[o+5*st]
-	a, b := m1.Add(m2), m1.Sub(m2)
-	c, d := m3.Add(m4), m3.Sub(m4)
-	y[p] = m0.Add(a).Add(c)
-	y[p+sp] = b.Add(d.Mul(two))
-	y[p+2*sp] = a.Add(c.Mul(four))
-	y[p+3*sp] = b.Add(d.Mul(eight)).Add(m5)
-}
-
 // winoInput4x8 is winoInput4Go for the channels [ch, c) in steps of 8;
 // it returns the first channel it did not do.
 func winoInput4x8(v []float32, tiles, t, c, ch int, d *[36][]float32) int {
+	two, four, five := archsimd.BroadcastFloat32x8(2), archsimd.BroadcastFloat32x8(4), archsimd.BroadcastFloat32x8(5)
 	for ; ch+8 <= c; ch += 8 {
 		var x [36]archsimd.Float32x8
 		for i := range x {
 			x[i] = archsimd.LoadFloat32x8Slice(d[i][ch : ch+8])
 		}
-		for s := 0; s < 6; s++ {
-			bt6x8(&x, s, 6)
-		}
-		for r := 0; r < 6; r++ {
-			bt6x8(&x, 6*r, 1)
+		// bt6 on vectors, written out here (as a call it is too large to inline).
+		for pass := 0; pass < 2; pass++ {
+			st, os := 6, 1 // columns first, then rows
+			if pass == 1 {
+				st, os = 1, 6
+			}
+			for q := 0; q < 6; q++ {
+				o := q * os
+				d0, d1, d2, d3, d4, d5 := x[o], x[o+st], x[o+2*st], x[o+3*st], x[o+4*st], x[o+5*st]
+				x[o] = d4.Sub(d2.Mul(five)).Add(d0.Mul(four))
+				x[o+st] = d3.Add(d4).Sub(d1.Add(d2).Mul(four))
+				x[o+2*st] = d4.Sub(d3).Add(d1.Sub(d2).Mul(four))
+				x[o+3*st] = d4.Sub(d2).Add(d3.Sub(d1).Mul(two))
+				x[o+4*st] = d4.Sub(d2).Sub(d3.Sub(d1).Mul(two))
+				x[o+5*st] = d5.Sub(d3.Mul(five)).Add(d1.Mul(four))
+			}
 		}
 		for i := range x {
 			o := (i*tiles+t)*c + ch
@@ -727,19 +715,34 @@ func winoInput4x8(v []float32, tiles, t, c, ch int, d *[36][]float32) int {
 // winoOutput4x8 is winoOutput4Go for the channels [ch, co) in steps of
 // 8, the epilogue included; it returns the first channel it did not do.
 func winoOutput4x8(dst *[16][]float32, m []float32, tiles, t, co, ch int, ep *GemmEpilogue) int {
+	two, four, eight := archsimd.BroadcastFloat32x8(2), archsimd.BroadcastFloat32x8(4), archsimd.BroadcastFloat32x8(8)
 	for ; ch+8 <= co; ch += 8 {
 		var x [36]archsimd.Float32x8
 		for i := range x {
 			o := (i*tiles+t)*co + ch
 			x[i] = archsimd.LoadFloat32x8Slice(m[o : o+8])
 		}
+		// at6 on vectors, written out here (as a call it is too large to inline):
+		// y = Aᵀ·M column by column, then z = y·A row by row.
 		var y [24]archsimd.Float32x8
 		for s := 0; s < 6; s++ {
-			at6x8(x[:], s, 6, y[:], s, 6)
+			m0, m1, m2, m3, m4, m5 := x[s], x[6+s], x[12+s], x[18+s], x[24+s], x[30+s]
+			a, b := m1.Add(m2), m1.Sub(m2)
+			c, d := m3.Add(m4), m3.Sub(m4)
+			y[s] = m0.Add(a).Add(c)
+			y[6+s] = b.Add(d.Mul(two))
+			y[12+s] = a.Add(c.Mul(four))
+			y[18+s] = b.Add(d.Mul(eight)).Add(m5)
 		}
 		var z [16]archsimd.Float32x8
 		for i := 0; i < 4; i++ {
-			at6x8(y[:], 6*i, 1, z[:], 4*i, 1)
+			m0, m1, m2, m3, m4, m5 := y[6*i], y[6*i+1], y[6*i+2], y[6*i+3], y[6*i+4], y[6*i+5]
+			a, b := m1.Add(m2), m1.Sub(m2)
+			c, d := m3.Add(m4), m3.Sub(m4)
+			z[4*i] = m0.Add(a).Add(c)
+			z[4*i+1] = b.Add(d.Mul(two))
+			z[4*i+2] = a.Add(c.Mul(four))
+			z[4*i+3] = b.Add(d.Mul(eight)).Add(m5)
 		}
 		var ev epiVectors
 		if ep != nil {
@@ -759,43 +762,31 @@ func winoOutput4x8(dst *[16][]float32, m []float32, tiles, t, co, ch int, ep *Ge
 	return ch
 }
 
-// bt6x16 is bt6 on 16-lane vectors (the same operations in the same order).
-func bt6x16(x *[36]archsimd.Float32x16, o, st int) {
-	two, four, five := archsimd.BroadcastFloat32x16(2), archsimd.BroadcastFloat32x16(4), archsimd.BroadcastFloat32x16(5)
-	d0, d1, d2, d3, d4, d5 := x[o], x[o+st], x[o+2*st], x[o+3*st], x[o+4*st], x[o+5*st]
-	x[o] = d4.Sub(d2.Mul(five)).Add(d0.Mul(four))
-	x[o+st] = d3.Add(d4).Sub(d1.Add(d2).Mul(four))
-	x[o+2*st] = d4.Sub(d3).Add(d1.Sub(d2).Mul(four))
-	x[o+3*st] = d4.Sub(d2).Add(d3.Sub(d1).Mul(two))
-	x[o+4*st] = d4.Sub(d2).Sub(d3.Sub(d1).Mul(two))
-	x[o+5*st] = d5.Sub(d3.Mul(five)).Add(d1.Mul(four))
-}
-
-// at6x16 is at6 on 16-lane vectors.
-func at6x16(x []archsimd.Float32x16, o, st int, y []archsimd.Float32x16, p, sp int) {
-	two, four, eight := archsimd.BroadcastFloat32x16(2), archsimd.BroadcastFloat32x16(4), archsimd.BroadcastFloat32x16(8)
-	m0, m1, m2, m3, m4, m5 := x[o], x[o+st], x[o+2*st], x[o+3*st], x[o+4*st], x[o+5*st]
-	a, b := m1.Add(m2), m1.Sub(m2)
-	c, d := m3.Add(m4), m3.Sub(m4)
-	y[p] = m0.Add(a).Add(c)
-	y[p+sp] = b.Add(d.Mul(two))
-	y[p+2*sp] = a.Add(c.Mul(four))
-	y[p+3*sp] = b.Add(d.Mul(eight)).Add(m5)
-}
-
 // winoInput4x16 is winoInput4Go for the channels [ch, c) in steps of 16;
 // it returns the first channel it did not do.
 func winoInput4x16(v []float32, tiles, t, c, ch int, d *[36][]float32) int {
+	two, four, five := archsimd.BroadcastFloat32x16(2), archsimd.BroadcastFloat32x16(4), archsimd.BroadcastFloat32x16(5)
 	for ; ch+16 <= c; ch += 16 {
 		var x [36]archsimd.Float32x16
 		for i := range x {
 			x[i] = archsimd.LoadFloat32x16Slice(d[i][ch : ch+16])
 		}
-		for s := 0; s < 6; s++ {
-			bt6x16(&x, s, 6)
-		}
-		for r := 0; r < 6; r++ {
-			bt6x16(&x, 6*r, 1)
+		// bt6 on vectors, written out here (as a call it is too large to inline).
+		for pass := 0; pass < 2; pass++ {
+			st, os := 6, 1 // columns first, then rows
+			if pass == 1 {
+				st, os = 1, 6
+			}
+			for q := 0; q < 6; q++ {
+				o := q * os
+				d0, d1, d2, d3, d4, d5 := x[o], x[o+st], x[o+2*st], x[o+3*st], x[o+4*st], x[o+5*st]
+				x[o] = d4.Sub(d2.Mul(five)).Add(d0.Mul(four))
+				x[o+st] = d3.Add(d4).Sub(d1.Add(d2).Mul(four))
+				x[o+2*st] = d4.Sub(d3).Add(d1.Sub(d2).Mul(four))
+				x[o+3*st] = d4.Sub(d2).Add(d3.Sub(d1).Mul(two))
+				x[o+4*st] = d4.Sub(d2).Sub(d3.Sub(d1).Mul(two))
+				x[o+5*st] = d5.Sub(d3.Mul(five)).Add(d1.Mul(four))
+			}
 		}
 		for i := range x {
 			o := (i*tiles+t)*c + ch
@@ -808,19 +799,34 @@ func winoInput4x16(v []float32, tiles, t, c, ch int, d *[36][]float32) int {
 // winoOutput4x16 is winoOutput4Go for the channels [ch, co) in steps of
 // 16, the epilogue included; it returns the first channel it did not do.
 func winoOutput4x16(dst *[16][]float32, m []float32, tiles, t, co, ch int, ep *GemmEpilogue) int {
+	two, four, eight := archsimd.BroadcastFloat32x16(2), archsimd.BroadcastFloat32x16(4), archsimd.BroadcastFloat32x16(8)
 	for ; ch+16 <= co; ch += 16 {
 		var x [36]archsimd.Float32x16
 		for i := range x {
 			o := (i*tiles+t)*co + ch
 			x[i] = archsimd.LoadFloat32x16Slice(m[o : o+16])
 		}
+		// at6 on vectors, written out here (as a call it is too large to inline):
+		// y = Aᵀ·M column by column, then z = y·A row by row.
 		var y [24]archsimd.Float32x16
 		for s := 0; s < 6; s++ {
-			at6x16(x[:], s, 6, y[:], s, 6)
+			m0, m1, m2, m3, m4, m5 := x[s], x[6+s], x[12+s], x[18+s], x[24+s], x[30+s]
+			a, b := m1.Add(m2), m1.Sub(m2)
+			c, d := m3.Add(m4), m3.Sub(m4)
+			y[s] = m0.Add(a).Add(c)
+			y[6+s] = b.Add(d.Mul(two))
+			y[12+s] = a.Add(c.Mul(four))
+			y[18+s] = b.Add(d.Mul(eight)).Add(m5)
 		}
 		var z [16]archsimd.Float32x16
 		for i := 0; i < 4; i++ {
-			at6x16(y[:], 6*i, 1, z[:], 4*i, 1)
+			m0, m1, m2, m3, m4, m5 := y[6*i], y[6*i+1], y[6*i+2], y[6*i+3], y[6*i+4], y[6*i+5]
+			a, b := m1.Add(m2), m1.Sub(m2)
+			c, d := m3.Add(m4), m3.Sub(m4)
+			z[4*i] = m0.Add(a).Add(c)
+			z[4*i+1] = b.Add(d.Mul(two))
+			z[4*i+2] = a.Add(c.Mul(four))
+			z[4*i+3] = b.Add(d.Mul(eight)).Add(m5)
 		}
 		var ev epiVectors16
 		if ep != nil {

@@ -605,3 +605,34 @@ func TestDivScalarEqualsScalarDivision(t *testing.T) {
 	DivScalar(x, 255)
 	sameBits(t, "DivScalar", x.Data, want)
 }
+
+// TestAvgPoolVectorsEqualScalar: the vector sums and division give the bits
+// of the scalar loop (taps added in row-major order, then one division).
+func TestAvgPoolVectorsEqualScalar(t *testing.T) {
+	r := rand.New(rand.NewPCG(25, 26))
+	const h, w, c = 7, 6, 21
+	x := randTensor(r, 1, h, w, c)
+	for _, p := range []Padding{Valid, Same} {
+		got := AvgPool(x, 3, 2, p)
+		pads := PadsFor(p, h, w, 3, 3, 2)
+		oh, ow := got.Shape[1], got.Shape[2]
+		for oy := 0; oy < oh; oy++ {
+			for ox := 0; ox < ow; ox++ {
+				for ch := 0; ch < c; ch++ {
+					var sum float32
+					n := 0
+					for iy := max(oy*2-pads.Top, 0); iy < min(oy*2-pads.Top+3, h); iy++ {
+						for ix := max(ox*2-pads.Left, 0); ix < min(ox*2-pads.Left+3, w); ix++ {
+							sum += x.Data[(iy*w+ix)*c+ch]
+							n++
+						}
+					}
+					want := sum / float32(n)
+					if g := got.Data[(oy*ow+ox)*c+ch]; math.Float32bits(g) != math.Float32bits(want) {
+						t.Fatalf("%v (%d,%d,%d) = %v; want %v", p, oy, ox, ch, g, want)
+					}
+				}
+			}
+		}
+	}
+}

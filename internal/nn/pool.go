@@ -42,17 +42,12 @@ func pool(x *Tensor, k, stride int, p Padding, isMax bool) *Tensor {
 					if isMax {
 						vecMaxInto(acc, in)
 					} else {
-						for i, v := range in {
-							acc[i] += v
-						}
+						vecAdd(acc, acc, in)
 					}
 				}
 			}
 			if !isMax {
-				n := float32((y1 - y0) * (x1 - x0))
-				for i := range acc {
-					acc[i] /= n
-				}
+				divScalar(acc, float32((y1-y0)*(x1-x0)))
 			}
 		}
 	}
