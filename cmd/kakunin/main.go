@@ -63,6 +63,7 @@ Commands:
   eval documents DIR --out OUT   read every specimen of a "synth documents" folder and score the fields
                                  against the ground truth: report.json, accuracy.png
   bench face IMG [--n N]         milliseconds per face stage
+  bench documents DIR [--n N]    milliseconds per document (all zones, key fields) on "synth documents" photos
   evidence verify                decrypt every stored evidence object and check its hash; exit 1 on any failure
   webhook listen --addr ADDR --secret whsec_...
                                  a development receiver: verifies signatures, prints events
@@ -366,6 +367,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "eval documents":
 		if code := runEvalDocuments(rest, stdout, stderr); code != 0 {
 			return exitError{code, errors.New("eval documents failed")}
+		}
+		return nil
+	case "bench documents":
+		if code := runBenchDocuments(rest, stdout, stderr); code != 0 {
+			return exitError{code, errors.New("bench documents failed")}
 		}
 		return nil
 	case "card jpki-face":

@@ -17,13 +17,16 @@ import (
 	"github.com/kakunin-dev/kakunin/internal/synth"
 )
 
-const synthUsage = `Usage: kakunin synth documents --out DIR [--n 200] [--seed S] [--faces DIR] [--types a,b] [--date YYYY-MM-DD]
+const synthUsage = `Usage: kakunin synth documents --out DIR [--n 200] [--seed S] [--faces DIR] [--types a,b] [--levels a,b] [--date YYYY-MM-DD]
 
 Writes synthetic specimen documents (見本): for each type, --n documents,
 each side photographed flat and each card also at an angle (thickness view),
 as JPEG with a ground-truth JSON of the same name. The same seed writes the
 same bytes. Types: drivers_license, my_number_card, residence_card, passport,
 health_insurance_card (default: all).
+
+--levels clean,medium makes the documents cycle through those augmentation
+levels only (default: clean, medium, hard).
 
 --faces DIR prints the faces found in DIR's JPEG/PNG photos (found with the
 face detector in --models, default from config); without it the portraits
@@ -78,6 +81,7 @@ func synthCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	types := fs.String("types", "", "comma-separated document types (default: all renderable)")
 	date := fs.String("date", "", "documents are valid on this day, YYYY-MM-DD (default 2026-06-01)")
 	models := fs.String("models", "", "model directory for finding faces (default from config: ./models)")
+	levelList := fs.String("levels", "", "comma-separated augmentation levels the documents cycle through (default clean,medium,hard)")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
@@ -97,6 +101,15 @@ func synthCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	ts, err := synth.ParseTypes(list)
 	if err != nil {
 		return exitError{2, err}
+	}
+	var levels []synth.Level
+	if *levelList != "" {
+		for _, l := range strings.Split(*levelList, ",") {
+			if !slices.Contains(synth.Levels, synth.Level(l)) {
+				return usageErr("--levels: unknown level %q (have clean, medium, hard)", l)
+			}
+			levels = append(levels, synth.Level(l))
+		}
 	}
 	var now time.Time
 	if *date != "" {
@@ -131,7 +144,7 @@ func synthCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	start := time.Now()
 	lastDecile := 0
 	sum, err := synth.GenerateDocuments(ctx, fonts, *out, synth.GenerateOptions{
-		N: *n, Seed: *seed, Types: ts, Portraits: portraits, Now: now,
+		N: *n, Seed: *seed, Types: ts, Portraits: portraits, Now: now, Levels: levels,
 		Progress: func(done, total int) {
 			if d := done * 10 / total; d > lastDecile {
 				lastDecile = d

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,6 +31,7 @@ func TestSynthUsage(t *testing.T) {
 		"stray argument":             {[]string{"documents", "extra", "--out", out}, 2, "no arguments"},
 		"faces directory missing":    {[]string{"documents", "--out", out, "--faces", filepath.Join(out, "none")}, 2, "--faces"},
 		"help flag":                  {[]string{"documents", "-h"}, 0, ""},
+		"unknown level":              {[]string{"documents", "--out", out, "--levels", "clean,blurry"}, 2, "unknown level"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -108,5 +110,28 @@ func TestSynthDocumentsWithFaces(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "faces from") {
 		t.Errorf("stderr %q; want the face count", stderr.String())
+	}
+}
+
+// TestSynthLevels: --levels sets the levels documents cycle through.
+func TestSynthLevels(t *testing.T) {
+	if _, err := synth.LoadFonts(); err != nil {
+		t.Skipf("%v", err)
+	}
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	code := runSynth([]string{"documents", "--out", out, "--n", "2", "--types", "passport", "--levels", "hard,medium"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	for i, want := range []synth.Level{synth.LevelHard, synth.LevelMedium} {
+		data, err := os.ReadFile(filepath.Join(out, fmt.Sprintf("passport_%04d_data_page.json", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tr synth.Truth
+		if err := json.Unmarshal(data, &tr); err != nil || tr.Camera.Level != want {
+			t.Errorf("document %d: level %q (%v); want %q", i, tr.Camera.Level, err, want)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/png"
 	"math"
+	"slices"
 )
 
 // The classification templates: for each side kakunin has a layout for,
@@ -102,16 +103,19 @@ type Classification struct {
 func classify(img image.Image, q Quad, tpls []classTemplate) (Classification, bool) {
 	var best, second Classification
 	best.Score, second.Score = -2, -2
+	r, ok := rectify(img, q, thumbW*4, thumbH*4)
+	if !ok {
+		return Classification{}, false
+	}
+	up := zeroMean(Thumbnail(r))
+	// Upside down, the thumbnail is the same read backwards.
+	down := slices.Clone(up)
+	slices.Reverse(down)
 	for _, flip := range []bool{false, true} {
-		qq := q
+		v := up
 		if flip {
-			qq = q.rotate180()
+			v = down
 		}
-		r, ok := rectify(img, qq, thumbW*4, thumbH*4)
-		if !ok {
-			return Classification{}, false
-		}
-		v := zeroMean(Thumbnail(r))
 		for _, ct := range tpls {
 			var s float64
 			for i := range v {

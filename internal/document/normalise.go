@@ -150,12 +150,15 @@ func digitsOnly(s string) string {
 	}, HalfWidth(s))
 }
 
-// latinName keeps capitals and single spaces.
+// latinName keeps capitals and single spaces. A lower-case l or a bar is
+// how OCR reads a narrow capital I.
 func latinName(s string) string {
 	s = strings.Map(func(r rune) rune {
 		switch {
 		case r >= 'A' && r <= 'Z', r == ' ':
 			return r
+		case r == 'l' || r == '|':
+			return 'I'
 		case r >= 'a' && r <= 'z':
 			return unicode.ToUpper(r)
 		}

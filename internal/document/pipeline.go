@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/color"
 	"slices"
 	"strings"
 	"time"
@@ -20,6 +19,15 @@ import (
 // restricts the characters it may return. The float is a confidence in [0, 1].
 type LineReader interface {
 	Line(ctx context.Context, img image.Image, lang string, whitelist string) (string, float64, error)
+}
+
+// BatchLineReader also reads many lines of one language and whitelist in
+// one call, texts[i] and confs[i] for imgs[i]. internal/ocr.Tesseract
+// implements it: one model load for all of them instead of one per zone.
+// The extractor uses it when its reader has it.
+type BatchLineReader interface {
+	LineReader
+	Lines(ctx context.Context, imgs []image.Image, lang string, whitelist string) (texts []string, confs []float64, err error)
 }
 
 // Character sets for the whitelists.
@@ -117,14 +125,6 @@ func (e *Extractor) Extract(ctx context.Context, img image.Image, o Options) (*R
 	if img == nil {
 		return nil, unreadable("document_image_missing", "document: no image")
 	}
-	q, err := FindQuad(img)
-	if err != nil {
-		var ke *errkind.Error
-		if errors.As(err, &ke) {
-			ke.Err = ErrUnreadable
-		}
-		return nil, err
-	}
 	tpls := e.tpls
 	if o.Type != "" {
 		tpls = slices.DeleteFunc(slices.Clone(tpls), func(c classTemplate) bool { return c.tpl.typ != o.Type })
@@ -132,7 +132,16 @@ func (e *Extractor) Extract(ctx context.Context, img image.Image, o Options) (*R
 	if len(tpls) == 0 {
 		return nil, unreadable("document_type_no_template", "document: no OCR template for type %q", o.Type)
 	}
-	cl, ok := classify(img, q, tpls)
+	rgba := toRGBA(img) // once: the outline search, classification and rectification all sample it
+	q, err := findQuadFor(rgba, tpls)
+	if err != nil {
+		var ke *errkind.Error
+		if errors.As(err, &ke) {
+			ke.Err = ErrUnreadable
+		}
+		return nil, err
+	}
+	cl, ok := classify(rgba, q, tpls)
 	if !ok || cl.Score < minClassScore {
 		return nil, unreadable("document_not_classified", "document: the document's layout matches no template")
 	}
@@ -141,7 +150,7 @@ func (e *Extractor) Extract(ctx context.Context, img image.Image, o Options) (*R
 	}
 	tpl, _ := lookupTemplate(cl.Type, cl.Side)
 	w, h := int(tpl.sizeMM[0]*pxPerMM+0.5), int(tpl.sizeMM[1]*pxPerMM+0.5)
-	rect, ok := rectify(img, q, w, h)
+	rect, ok := rectify(rgba, q, w, h)
 	if !ok {
 		return nil, unreadable("document_not_found", "document: degenerate outline")
 	}
@@ -163,30 +172,39 @@ func mmRect(x0, y0, x1, y1 float64) image.Rectangle {
 	return image.Rect(int(x0*pxPerMM), int(y0*pxPerMM), int(x1*pxPerMM+0.5), int(y1*pxPerMM+0.5))
 }
 
+// zoneRead is one zone to read: its crop, the images OCR reads (the crop,
+// or its words one by one) and how to read them.
+type zoneRead struct {
+	z        zone
+	crop     *image.Gray
+	parts    []image.Image
+	lang, wl string
+	raw      string
+	conf     float64
+}
+
 func (e *Extractor) readZones(ctx context.Context, rect *image.RGBA, tpl template, o Options, res *Result) error {
-	parts := map[Field][]string{}
+	var reads []*zoneRead
 	for _, z := range tpl.zones {
 		if o.KeyFieldsOnly && !z.key {
 			continue
 		}
-		crop := prepare(rect, mmRect(z.x0, z.y0, z.x1, z.y1))
-		lang, wl := "jpn", ""
-		switch z.kind {
-		case kindNameLat:
-			lang, wl = "eng", upperChars+" "
-		case kindDateEN:
-			lang, wl = "eng", upperChars+digitChars+" "
-		case kindDigits:
-			lang, wl = "eng", digitChars
-		case kindAlnum:
-			lang, wl = "eng", upperChars+digitChars
-		case kindMRZ:
-			lang, wl = "eng", upperChars+digitChars+"<"
+		lang, wl := zoneLanguage(z.kind)
+		crop := prepare(rect, mmRect(z.x0, z.y0, z.x1, z.y1), lang != "jpn")
+		parts := []image.Image{crop}
+		if z.kind == kindNameLat {
+			// tesseract runs Latin words together when the space is
+			// narrow (LI NA read as LINA): read each word on its own.
+			parts = splitWords(crop)
 		}
-		raw, conf, err := e.ocr.Line(ctx, crop, lang, wl)
-		if err != nil {
-			return fmt.Errorf("document: OCR of %s: %w", z.field, err)
-		}
+		reads = append(reads, &zoneRead{z: z, crop: crop, parts: parts, lang: lang, wl: wl})
+	}
+	if err := e.ocrZones(ctx, reads); err != nil {
+		return err
+	}
+	parts := map[Field][]string{}
+	for _, r := range reads {
+		z, crop, raw, conf := r.z, r.crop, r.raw, r.conf
 		fr := res.Fields[z.field]
 		fr.Confidence = conf
 		if fr.Raw != "" {
@@ -215,11 +233,14 @@ func (e *Extractor) readZones(ctx context.Context, rect *image.RGBA, tpl templat
 			fr.Value = strings.Join(parts[z.field], " ")
 		case kindAlnum:
 			fr.Value = repairNumber(tpl.typ, strings.Map(func(r rune) rune {
-				if (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+				switch {
+				case r == 'l' || r == '|':
+					return 'I'
+				case (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9'):
 					return r
 				}
 				return -1
-			}, strings.ToUpper(raw)))
+			}, raw))
 		case kindMRZ:
 			line := strings.ReplaceAll(strings.ToUpper(raw), " ", "")
 			parts[z.field] = append(parts[z.field], line)
@@ -235,6 +256,157 @@ func (e *Extractor) readZones(ctx context.Context, rect *image.RGBA, tpl templat
 	return nil
 }
 
+// zoneLanguage is the tesseract language and whitelist a kind of zone is
+// read with.
+func zoneLanguage(k zoneKind) (lang, whitelist string) {
+	switch k {
+	case kindNameLat:
+		// l and | too: without them a narrow I after a wide letter is
+		// dropped (YUI read as YU); they are mapped back to I.
+		return "eng", upperChars + "l| "
+	case kindDateEN:
+		return "eng", upperChars + digitChars + " "
+	case kindDigits:
+		return "eng", digitChars
+	case kindAlnum:
+		return "eng", upperChars + digitChars + "l|"
+	case kindMRZ:
+		return "eng", upperChars + digitChars + "<"
+	}
+	return "jpn", ""
+}
+
+// ocrZones reads the zones, in one batch per language and whitelist when
+// the reader can batch, one call per zone otherwise.
+func (e *Extractor) ocrZones(ctx context.Context, reads []*zoneRead) error {
+	// Each part of each zone gets its text; a zone's raw text is its
+	// parts' joined by spaces, its confidence their mean.
+	type part struct {
+		r    *zoneRead
+		img  image.Image
+		text string
+		conf float64
+	}
+	var all []*part
+	for _, r := range reads {
+		for _, img := range r.parts {
+			all = append(all, &part{r: r, img: img})
+		}
+	}
+	if br, batch := e.ocr.(BatchLineReader); batch {
+		type key struct{ lang, wl string }
+		var order []key
+		groups := map[key][]*part{}
+		for _, p := range all {
+			k := key{p.r.lang, p.r.wl}
+			if groups[k] == nil {
+				order = append(order, k)
+			}
+			groups[k] = append(groups[k], p)
+		}
+		for _, k := range order {
+			g := groups[k]
+			imgs := make([]image.Image, len(g))
+			for i, p := range g {
+				imgs[i] = p.img
+			}
+			texts, confs, err := br.Lines(ctx, imgs, k.lang, k.wl)
+			if err != nil {
+				return fmt.Errorf("document: OCR of %s: %w", g[0].r.z.field, err)
+			}
+			if len(texts) != len(g) || len(confs) != len(g) {
+				return fmt.Errorf("document: OCR returned %d lines for %d images", len(texts), len(g))
+			}
+			for i, p := range g {
+				p.text, p.conf = texts[i], confs[i]
+			}
+		}
+	} else {
+		for _, p := range all {
+			var err error
+			if p.text, p.conf, err = e.ocr.Line(ctx, p.img, p.r.lang, p.r.wl); err != nil {
+				return fmt.Errorf("document: OCR of %s: %w", p.r.z.field, err)
+			}
+		}
+	}
+	n := map[*zoneRead]int{}
+	for _, p := range all {
+		r := p.r
+		if p.text != "" {
+			if r.raw != "" {
+				r.raw += " "
+			}
+			r.raw += p.text
+		}
+		r.conf += p.conf
+		n[r]++
+	}
+	for r, k := range n {
+		r.conf /= float64(k)
+	}
+	return nil
+}
+
+// splitWords cuts a prepared line of Latin capitals into its words, at
+// the gaps between ink wider than a third of the letters' height (a
+// space; the gaps between capitals are narrower), each padded with
+// white. A line without such a gap is returned whole.
+func splitWords(line *image.Gray) []image.Image {
+	b := line.Bounds()
+	const ink = 128
+	cols := make([]bool, b.Dx())
+	top, bottom := -1, -1
+	for y := range b.Dy() {
+		row := line.Pix[y*line.Stride : y*line.Stride+b.Dx()]
+		for x, v := range row {
+			if v < ink {
+				cols[x] = true
+				if top < 0 {
+					top = y
+				}
+				bottom = y
+			}
+		}
+	}
+	if top < 0 {
+		return []image.Image{line}
+	}
+	minGap := max(4, (bottom-top+1)/3)
+	type span struct{ x0, x1 int }
+	var words []span
+	for x := 0; x < len(cols); {
+		if !cols[x] {
+			x++
+			continue
+		}
+		s := x
+		for x < len(cols) && cols[x] {
+			x++
+		}
+		if n := len(words); n > 0 && s-words[n-1].x1 < minGap {
+			words[n-1].x1 = x
+		} else {
+			words = append(words, span{s, x})
+		}
+	}
+	if len(words) < 2 {
+		return []image.Image{line}
+	}
+	const pad = 12
+	out := make([]image.Image, len(words))
+	for i, w := range words {
+		img := image.NewGray(image.Rect(0, 0, w.x1-w.x0+2*pad, b.Dy()))
+		for j := range img.Pix {
+			img.Pix[j] = 255
+		}
+		for y := range b.Dy() {
+			copy(img.Pix[y*img.Stride+pad:], line.Pix[y*line.Stride+w.x0:y*line.Stride+w.x1])
+		}
+		out[i] = img
+	}
+	return out
+}
+
 // passportFields joins the name and lets a valid MRZ settle the number,
 // name and birth date: its check digits make it the better reading.
 func passportFields(res *Result) {
@@ -245,7 +417,15 @@ func passportFields(res *Result) {
 	if !ok {
 		return
 	}
-	m, err := mrz.Parse(fixMRZ(mz.Value))
+	var lines []string
+	for _, l := range strings.Split(mz.Raw, "\n") {
+		if l = strings.ReplaceAll(strings.ToUpper(strings.TrimSpace(l)), " ", ""); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	fixed := fixMRZ(strings.Join(lines, "\n"))
+	mz.Value = strings.ReplaceAll(fixed, "\n", "")
+	m, err := mrz.Parse(fixed)
 	valid := err == nil
 	mz.Valid = &valid
 	if err != nil {
@@ -267,81 +447,175 @@ func passportFields(res *Result) {
 	if iso := m.BirthDateISO(time.Now()); iso != "" {
 		set(FieldBirthDate, iso)
 	}
-	set(FieldName, strings.TrimSpace(m.Surname+" "+m.GivenNames))
-	set(FieldSurname, m.Surname)
-	set(FieldGivenNames, m.GivenNames)
+	// Names carry no check digit, and the MRZ's monospace letters with
+	// their fillers are read worse than the visual zone's (ISHLKAWA,
+	// YQKO): the MRZ's names only fill in a name the visual zone lost.
+	// They hold letters only: a digit there is a look-alike (HASHIMOT0).
+	if sur.Value == "" || giv.Value == "" {
+		ms, mg := lettersOnly(m.Surname), lettersOnly(m.GivenNames)
+		set(FieldName, strings.TrimSpace(ms+" "+mg))
+		set(FieldSurname, ms)
+		set(FieldGivenNames, mg)
+	}
 }
 
-// fixMRZ pads or trims each line of a TD3 MRZ to 44 characters: OCR loses
-// or adds a filler or two in the long runs of '<'.
+// digitLetters are the letters OCR most often reads as digits.
+var digitLetters = map[rune]rune{'0': 'O', '1': 'I', '2': 'Z', '5': 'S', '6': 'G', '8': 'B'}
+
+// lettersOnly turns the digits of a name read from the MRZ back into the
+// letters they look like.
+func lettersOnly(s string) string {
+	return strings.Map(func(r rune) rune {
+		if l, ok := digitLetters[r]; ok {
+			return l
+		}
+		return r
+	}, s)
+}
+
+// fixMRZ pads or trims each line of a TD3 MRZ to 44 characters and puts
+// digits back where the format has digits. OCR loses or adds a filler or
+// two in the long runs of '<', and reads the last check digit after such
+// a run as a letter (0 as Q).
 func fixMRZ(s string) string {
-	if len(s) == 88 {
-		return s[:44] + "\n" + s[44:]
+	if len(s) == 88 && !strings.Contains(s, "\n") {
+		s = s[:44] + "\n" + s[44:]
 	}
 	lines := strings.Split(s, "\n")
 	if len(lines) != 2 {
 		return s
 	}
-	for i, l := range lines {
-		for len(l) < 44 {
-			j := strings.LastIndex(l, "<<")
-			if j < 0 {
-				break
-			}
-			l = l[:j] + "<" + l[j:]
-		}
-		if len(l) > 44 {
-			if j := strings.LastIndex(l, "<<<"); j >= 0 {
-				l = l[:j] + l[j+1:]
-			}
-		}
-		lines[i] = l
+	l1, l2 := lines[0], lines[1]
+	// Line 2: number, check, nationality, birth date, check, sex, expiry,
+	// check (28 characters), the personal number and its check (15), and
+	// the final check digit. Japanese passports leave the personal number
+	// empty, so a line that is all fillers there is 15 fillers long.
+	if len(l2) > 29 && len(l2) != 44 && strings.Trim(l2[28:len(l2)-1], "<") == "" {
+		l2 = l2[:28] + strings.Repeat("<", 15) + l2[len(l2)-1:]
 	}
-	return lines[0] + "\n" + lines[1]
+	l1, l2 = padFillers(l1), padFillers(l2)
+	if len(l2) == 44 {
+		b := []byte(l2)
+		for _, i := range []int{9, 13, 14, 15, 16, 17, 18, 19, 21, 22, 23, 24, 25, 26, 27, 43} {
+			if d, ok := letterDigits[b[i]]; ok {
+				b[i] = d
+			}
+		}
+		l2 = string(b)
+	}
+	return l1 + "\n" + l2
 }
 
+// padFillers pads or trims a line to 44 characters in its last run of
+// fillers.
+func padFillers(l string) string {
+	for len(l) < 44 {
+		j := strings.LastIndex(l, "<<")
+		if j < 0 {
+			break
+		}
+		l = l[:j] + "<" + l[j:]
+	}
+	for len(l) > 44 {
+		j := strings.LastIndex(l, "<<<")
+		if j < 0 {
+			break
+		}
+		l = l[:j] + l[j+1:]
+	}
+	return l
+}
+
+// letterDigits are the digits OCR most often reads as letters.
+var letterDigits = map[byte]byte{'O': '0', 'Q': '0', 'D': '0', 'I': '1', 'L': '1', 'Z': '2', 'S': '5', 'G': '6', 'B': '8'}
+
 // prepare crops r from the rectified document, converts it to grey,
-// stretches its contrast and pads it with background: tesseract reads
-// best with dark text on a light, clean margin.
-func prepare(src *image.RGBA, r image.Rectangle) *image.Gray {
+// stretches its contrast and pads it with white: tesseract reads best
+// with dark text on a light, clean margin.
+//
+// The documents print their fields over fine guilloche and grids, which
+// tesseract can take for strokes (a grid line turns 7 into 1). With
+// whitenPaper, everything lighter than a threshold becomes white: the
+// threshold lies halfway between Otsu's (which splits the zone's grey
+// levels into ink and paper) and white, so that the grid goes and the
+// anti-aliased edges of the ink stay. That helps Latin letters and
+// digits; it hurts kanji, whose thin, close strokes lose their lighter
+// edges, so Japanese zones are only stretched (2nd to 85th percentile).
+func prepare(src *image.RGBA, r image.Rectangle, whitenPaper bool) *image.Gray {
 	r = r.Intersect(src.Bounds())
 	var hist [256]int
-	g := image.NewGray(r)
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			o := src.PixOffset(x, y)
+	w, h := r.Dx(), r.Dy()
+	g := make([]uint8, w*h)
+	for y := range h {
+		o := src.PixOffset(r.Min.X, r.Min.Y+y)
+		for x := range w {
 			v := uint8((299*int(src.Pix[o]) + 587*int(src.Pix[o+1]) + 114*int(src.Pix[o+2])) / 1000)
-			g.SetGray(x, y, color.Gray{v})
+			g[y*w+x] = v
 			hist[v]++
+			o += 4
 		}
 	}
-	n := r.Dx() * r.Dy()
-	pct := func(p float64) int {
-		c := 0
-		for v, k := range hist {
-			c += k
-			if float64(c) >= p*float64(n) {
-				return v
-			}
-		}
-		return 255
+	lo, hi := percentile(hist, w*h, 0.02), percentile(hist, w*h, 0.85)
+	if whitenPaper {
+		hi = otsu(hist, w*h)
+		hi += (255 - hi) / 2
 	}
-	lo, hi := pct(0.02), pct(0.85)
 	if hi-lo < 16 {
-		lo, hi = 0, 255
+		lo, hi = 0, 255 // no contrast: no ink to stretch
 	}
 	const pad = 12
-	out := image.NewGray(image.Rect(0, 0, r.Dx()+2*pad, r.Dy()+2*pad))
+	out := image.NewGray(image.Rect(0, 0, w+2*pad, h+2*pad))
 	for i := range out.Pix {
 		out.Pix[i] = 255
 	}
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			v := (int(g.GrayAt(x, y).Y) - lo) * 255 / (hi - lo)
-			out.Pix[(y-r.Min.Y+pad)*out.Stride+x-r.Min.X+pad] = uint8(min(255, max(0, v)))
+	for y := range h {
+		row := out.Pix[(y+pad)*out.Stride+pad:]
+		for x := range w {
+			v := (int(g[y*w+x]) - lo) * 255 / (hi - lo)
+			row[x] = uint8(min(255, max(0, v)))
 		}
 	}
 	return out
+}
+
+// percentile is the grey level below which the share p of the n pixels
+// of hist lie.
+func percentile(hist [256]int, n int, p float64) int {
+	c := 0
+	for v, k := range hist {
+		c += k
+		if float64(c) >= p*float64(n) {
+			return v
+		}
+	}
+	return 255
+}
+
+// otsu is Otsu's threshold of hist: the grey level that splits it into
+// two classes (ink and paper) with the largest variance between them.
+func otsu(hist [256]int, n int) int {
+	var sum float64
+	for v, k := range hist {
+		sum += float64(v * k)
+	}
+	var wB, sumB, best float64
+	t := 255
+	for v, k := range hist {
+		wB += float64(k)
+		if wB == 0 {
+			continue
+		}
+		wF := float64(n) - wB
+		if wF == 0 {
+			break
+		}
+		sumB += float64(v * k)
+		mB, mF := sumB/wB, (sum-sumB)/wF
+		if between := wB * wF * (mB - mF) * (mB - mF); between > best {
+			best, t = between, v+1
+		}
+	}
+	return t
 }
 
 // splitJapaneseName puts the one space between family and given name

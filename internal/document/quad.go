@@ -1,14 +1,16 @@
 package document
 
-// Finding the document in a photograph: the card (or passport page) is
-// told from the surface it lies on by colour, its outline is reduced to a
-// quadrilateral, and the four sides are refitted as straight lines so that
-// rounded corners do not pull the corners inwards.
+// Finding the document in a photograph: straight edges make candidate
+// quadrilaterals, the candidates are judged by how well their content
+// matches a layout, and the four sides of the winner are refitted as
+// straight lines so that rounded corners do not pull the corners inwards.
 
 import (
 	"image"
+	"image/draw"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/kakunin-dev/kakunin/internal/errkind"
 )
@@ -74,13 +76,26 @@ func downscale(img image.Image, maxSide int) (plane, float64) {
 // image's top-left along a long side; which printed corner that is (the
 // photo may be upside down) is for the caller to decide.
 //
-// The outline is the best-supported quadrilateral made of four straight
-// edges: lines are found with a Hough transform of the image gradient, the
-// four that enclose the largest area with continuous edge support along
-// their sides win, and each side is then refitted to its edge pixels.
-// Colour segmentation was tried first and failed on the white and paper
-// surfaces, whose colour is the card's.
+// Lines are found with a Hough transform of the image gradient, and every
+// four of them that make a quadrilateral with continuous edge support
+// along its sides is a candidate. A card's own printed rules and frames
+// make such quadrilaterals too (the driver's licence has several), so the
+// candidates are then judged by their content: each is rectified and
+// correlated with the layout templates, and the card's true outline is
+// the one whose content lines up with a layout. When no candidate looks
+// like any layout, the largest well-supported one wins. Each side of the
+// winner is refitted to its edge pixels. Colour segmentation was tried
+// first and failed on the white and paper surfaces, whose colour is the
+// card's.
 func FindQuad(img image.Image) (Quad, error) {
+	return findQuadFor(img, defaultTemplates())
+}
+
+// defaultTemplates are the embedded classification templates, loaded once.
+var defaultTemplates = sync.OnceValue(loadClassTemplates)
+
+// findQuadFor is FindQuad judging the candidates against tpls.
+func findQuadFor(img image.Image, tpls []classTemplate) (Quad, error) {
 	b := img.Bounds()
 	if b.Dx() < 64 || b.Dy() < 64 {
 		return Quad{}, errkind.New(errkind.ErrInvalid, "document_image_too_small", "document: image is %dx%d, below 64x64", b.Dx(), b.Dy())
@@ -88,20 +103,76 @@ func FindQuad(img image.Image) (Quad, error) {
 	p, f := downscale(img, workSide)
 	g := gradients(p)
 	lines := houghLines(g, 24)
-	q, ok := bestQuad(g, lines)
-	if !ok {
+	cands := quadCandidates(g, lines)
+	if len(cands) == 0 {
 		return Quad{}, errkind.New(errkind.ErrInvalid, "document_not_found", "document: no document outline found in the image")
 	}
-	q = refineQuad(g, q)
-	for i := range q {
-		// Back to full-resolution pixel centres.
-		q[i] = Point{(q[i].X+0.5)*f - 0.5 + float64(b.Min.X), (q[i].Y+0.5)*f - 0.5 + float64(b.Min.Y)}
+	toFull := func(q Quad) Quad {
+		for i := range q {
+			// Back to full-resolution pixel centres.
+			q[i] = Point{(q[i].X+0.5)*f - 0.5 + float64(b.Min.X), (q[i].Y+0.5)*f - 0.5 + float64(b.Min.Y)}
+		}
+		return orderQuad(q)
 	}
-	q = orderQuad(q)
+	q := pickByContent(toRGBA(img), cands, tpls, g, toFull)
 	if area := quadArea(q); area < float64(b.Dx()*b.Dy())/25 {
 		return Quad{}, errkind.New(errkind.ErrInvalid, "document_too_small_in_image", "document: the document covers under 4%% of the image")
 	}
 	return q, nil
+}
+
+// pickByContent returns the candidate (refined, in full-image pixels)
+// whose rectified content best matches a template. Candidates far weaker
+// on the edges than the best one are not considered. Then each side of
+// the winner is tried at the stronger parallel edges outside it, and
+// moved there when the content matches the templates better. With no
+// template, or no candidate that looks like a document, the best
+// geometric candidate wins.
+func pickByContent(img *image.RGBA, cands []quadCandidate, tpls []classTemplate, g grad, toFull func(Quad) Quad) Quad {
+	first := toFull(refineQuad(g, cands[0].q))
+	if len(tpls) == 0 {
+		return first
+	}
+	score := func(raw Quad) (Quad, float64) {
+		q := toFull(refineQuad(g, raw))
+		cl, ok := classify(img, q, tpls)
+		if !ok {
+			return q, math.Inf(-1)
+		}
+		return q, cl.Score
+	}
+	// Geometry first: another candidate wins only when its content
+	// matches a layout clearly better. Near-identical candidates (the
+	// card edge and its shadow) differ by noise.
+	bestRaw := cands[0].q
+	_, bestScore := score(bestRaw)
+	for _, c := range cands[1:] {
+		if c.score < 0.15*cands[0].score {
+			continue
+		}
+		if _, s := score(c.q); s > bestScore+betterLayout {
+			bestRaw, bestScore = c.q, s
+		}
+	}
+	if bestScore < minClassScore {
+		return first
+	}
+	for s := range 4 {
+		base := bestRaw
+		for _, k := range edgeOffsets(g, base, s) {
+			m, ok := moveSide(base, s, k[0], k[1])
+			if !ok {
+				continue
+			}
+			// Outer edges must earn their place: the layout must match
+			// clearly better, not by the noise of a few pixels.
+			if _, sc := score(m); sc > bestScore+outerGain {
+				bestRaw, bestScore = m, sc
+			}
+		}
+	}
+	q, _ := score(bestRaw)
+	return q
 }
 
 // grad holds the gradient of a downscaled image.
@@ -195,10 +266,18 @@ func houghLines(g grad, n int) []hline {
 		}
 	}
 	var out []hline
-	for len(out) < n {
+	// The lines across the strongest one: a card's printed rules run
+	// mostly one way, and they must not crowd the card's other two edges
+	// out of the list.
+	across, wantAcross := 0, n/3
+	for len(out) < n+wantAcross {
+		onlyAcross := len(out) >= n
+		if onlyAcross && across >= wantAcross {
+			break
+		}
 		best, bi := 0.0, -1
 		for i, v := range acc {
-			if v > best {
+			if v > best && (!onlyAcross || angleDiff(float64(i/nr)*math.Pi/thetaBins, out[0].theta) > 50*math.Pi/180) {
 				best, bi = v, i
 			}
 		}
@@ -207,6 +286,9 @@ func houghLines(g grad, n int) []hline {
 		}
 		t, r := bi/nr, bi%nr
 		out = append(out, hline{float64(t) * math.Pi / thetaBins, float64(r) - diag, best})
+		if angleDiff(out[len(out)-1].theta, out[0].theta) > 50*math.Pi/180 {
+			across++
+		}
 		// Suppress the neighbourhood, θ wrapping with ρ's sign flipped.
 		for dt := -6; dt <= 6; dt++ {
 			tt, flip := t+dt, false
@@ -276,9 +358,23 @@ func support(g grad, a, b Point) float64 {
 	return sum / float64(steps)
 }
 
-// bestQuad tries pairs of roughly parallel lines crossed by another pair
-// and keeps the quad with the most area among the well-supported ones.
-func bestQuad(g grad, lines []hline) (Quad, bool) {
+// quadCandidate is a quadrilateral made of four Hough lines, with its
+// geometric score: its area times the weakest edge support of its sides.
+type quadCandidate struct {
+	q     Quad
+	score float64
+}
+
+// maxCandidates is how many quads the search hands on to be judged by
+// their content. The card edge is nearly always among the first few; the
+// others are the printed rules and frames inside the card, the shadow and
+// the edges of the surface.
+const maxCandidates = 8
+
+// quadCandidates tries pairs of roughly parallel lines crossed by another
+// pair and returns the well-supported quads, best geometric score first,
+// dropping near-duplicates of a better one.
+func quadCandidates(g grad, lines []hline) []quadCandidate {
 	type pair struct{ a, b hline }
 	var pairs []pair
 	for i := range lines {
@@ -289,8 +385,7 @@ func bestQuad(g grad, lines []hline) (Quad, bool) {
 		}
 	}
 	minArea := float64(g.w*g.h) / 20
-	var best Quad
-	bestScore := 0.0
+	var all []quadCandidate
 	for i := range pairs {
 		for j := i + 1; j < len(pairs); j++ {
 			p, r := pairs[i], pairs[j]
@@ -321,16 +416,51 @@ func bestQuad(g grad, lines []hline) (Quad, bool) {
 			minSup := 1.0
 			for k := range 4 {
 				minSup = math.Min(minSup, support(g, q[k], q[(k+1)%4]))
+				if minSup < 0.2 {
+					break
+				}
 			}
 			if minSup < 0.2 {
 				continue
 			}
-			if score := area * minSup; score > bestScore {
-				bestScore, best = score, q
+			all = append(all, quadCandidate{q, area * minSup})
+		}
+	}
+	slices.SortFunc(all, func(a, b quadCandidate) int { return cmpF(b.score, a.score) })
+	var out []quadCandidate
+	for _, c := range all {
+		dup := false
+		for _, o := range out {
+			if sameQuad(c.q, o.q, 4) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, c)
+			if len(out) == maxCandidates {
+				break
 			}
 		}
 	}
-	return best, bestScore > 0
+	return out
+}
+
+// sameQuad says whether every corner of a lies within tol of a corner of b.
+func sameQuad(a, b Quad, tol float64) bool {
+	for _, p := range a {
+		near := false
+		for _, r := range b {
+			if dist(p, r) <= tol {
+				near = true
+				break
+			}
+		}
+		if !near {
+			return false
+		}
+	}
+	return true
 }
 
 func convex(q Quad) bool {
@@ -462,6 +592,19 @@ func quadArea(q Quad) float64 {
 // corners): the returned function takes rectangle coordinates to image
 // coordinates.
 func homography(q Quad, w, h float64) (func(x, y float64) (float64, float64), bool) {
+	m, ok := homographyMatrix(q, w, h)
+	if !ok {
+		return nil, false
+	}
+	return func(x, y float64) (float64, float64) {
+		d := m[6]*x + m[7]*y + 1
+		return (m[0]*x + m[1]*y + m[2]) / d, (m[3]*x + m[4]*y + m[5]) / d
+	}, true
+}
+
+// homographyMatrix solves for the eight free entries of the homography
+// (the ninth is 1), row by row.
+func homographyMatrix(q Quad, w, h float64) ([8]float64, bool) {
 	src := [4]Point{{0, 0}, {w, 0}, {w, h}, {0, h}}
 	var a [8][9]float64
 	for i := range 4 {
@@ -477,7 +620,7 @@ func homography(q Quad, w, h float64) (func(x, y float64) (float64, float64), bo
 			}
 		}
 		if math.Abs(a[p][c]) < 1e-12 {
-			return nil, false
+			return [8]float64{}, false
 		}
 		a[c], a[p] = a[p], a[c]
 		for r := range 8 {
@@ -494,37 +637,49 @@ func homography(q Quad, w, h float64) (func(x, y float64) (float64, float64), bo
 	for i := range 8 {
 		m[i] = a[i][8] / a[i][i]
 	}
-	return func(x, y float64) (float64, float64) {
-		d := m[6]*x + m[7]*y + 1
-		return (m[0]*x + m[1]*y + m[2]) / d, (m[3]*x + m[4]*y + m[5]) / d
-	}, true
+	return m, true
 }
 
 // rectify samples the quad of img into a w×h image (bilinear).
 func rectify(img image.Image, q Quad, w, h int) (*image.RGBA, bool) {
 	// Pixel centres map to pixel centres: the rectangle's corners are the
 	// outer edges of the printed document.
-	hm, ok := homography(Quad{{q[0].X + 0.5, q[0].Y + 0.5}, {q[1].X + 0.5, q[1].Y + 0.5}, {q[2].X + 0.5, q[2].Y + 0.5}, {q[3].X + 0.5, q[3].Y + 0.5}}, float64(w), float64(h))
+	m, ok := homographyMatrix(Quad{{q[0].X + 0.5, q[0].Y + 0.5}, {q[1].X + 0.5, q[1].Y + 0.5}, {q[2].X + 0.5, q[2].Y + 0.5}, {q[3].X + 0.5, q[3].Y + 0.5}}, float64(w), float64(h))
 	if !ok {
 		return nil, false
 	}
 	src := toRGBA(img)
 	b := src.Bounds()
 	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	sp, ss := src.Pix, src.Stride
 	for y := range h {
+		fy := float64(y) + 0.5
 		for x := range w {
-			u, v := hm(float64(x)+0.5, float64(y)+0.5)
-			u, v = u-0.5, v-0.5
+			fx := float64(x) + 0.5
+			d := m[6]*fx + m[7]*fy + 1
+			u := (m[0]*fx+m[1]*fy+m[2])/d - 0.5
+			v := (m[3]*fx+m[4]*fy+m[5])/d - 0.5
 			x0, y0 := int(math.Floor(u)), int(math.Floor(v))
-			fx, fy := u-float64(x0), v-float64(y0)
-			o := out.PixOffset(x, y)
-			for c := range 3 {
-				var s float64
-				for k, wgt := range [4]float64{(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy} {
-					xx, yy := min(max(x0+k%2, b.Min.X), b.Max.X-1), min(max(y0+k/2, b.Min.Y), b.Max.Y-1)
-					s += wgt * float64(src.Pix[src.PixOffset(xx, yy)+c])
+			ax, ay := u-float64(x0), v-float64(y0)
+			o := y*out.Stride + 4*x
+			if x0 >= b.Min.X && y0 >= b.Min.Y && x0+1 < b.Max.X && y0+1 < b.Max.Y {
+				i00 := (y0-b.Min.Y)*ss + 4*(x0-b.Min.X)
+				i10, i01 := i00+4, i00+ss
+				i11 := i01 + 4
+				w00, w10, w01, w11 := (1-ax)*(1-ay), ax*(1-ay), (1-ax)*ay, ax*ay
+				for c := range 3 {
+					s := w00*float64(sp[i00+c]) + w10*float64(sp[i10+c]) + w01*float64(sp[i01+c]) + w11*float64(sp[i11+c])
+					out.Pix[o+c] = uint8(min(255, s+0.5))
 				}
-				out.Pix[o+c] = uint8(min(255, s+0.5))
+			} else {
+				for c := range 3 {
+					var s float64
+					for k, wgt := range [4]float64{(1 - ax) * (1 - ay), ax * (1 - ay), (1 - ax) * ay, ax * ay} {
+						xx, yy := min(max(x0+k%2, b.Min.X), b.Max.X-1), min(max(y0+k/2, b.Min.Y), b.Max.Y-1)
+						s += wgt * float64(sp[src.PixOffset(xx, yy)+c])
+					}
+					out.Pix[o+c] = uint8(min(255, s+0.5))
+				}
 			}
 			out.Pix[o+3] = 255
 		}
@@ -538,12 +693,105 @@ func toRGBA(img image.Image) *image.RGBA {
 	}
 	b := img.Bounds()
 	out := image.NewRGBA(b)
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bb, _ := img.At(x, y).RGBA()
-			o := out.PixOffset(x, y)
-			out.Pix[o], out.Pix[o+1], out.Pix[o+2], out.Pix[o+3] = uint8(r>>8), uint8(g>>8), uint8(bb>>8), 255
+	draw.Draw(out, b, img, b.Min, draw.Src) // fast paths for JPEG's YCbCr and for Gray
+	if o, ok := img.(interface{ Opaque() bool }); !ok || !o.Opaque() {
+		for i := 3; i < len(out.Pix); i += 4 {
+			out.Pix[i] = 255 // premultiplied colour, shown as opaque
 		}
 	}
 	return out
+}
+
+// outwardNormal is the unit normal of side s of q pointing away from the
+// quad's centre.
+func outwardNormal(q Quad, s int) Point {
+	a, b := q[s], q[(s+1)%4]
+	l := math.Max(dist(a, b), 1e-9)
+	nx, ny := -(b.Y-a.Y)/l, (b.X-a.X)/l
+	var cx, cy float64
+	for _, p := range q {
+		cx, cy = cx+p.X/4, cy+p.Y/4
+	}
+	if (a.X-cx)*nx+(a.Y-cy)*ny < 0 {
+		nx, ny = -nx, -ny
+	}
+	return Point{nx, ny}
+}
+
+// moveSide moves side s of q outwards, its first end by ka and its second
+// by kb (distances across the side), each end sliding along the
+// neighbouring side so that the quad stays closed.
+func moveSide(q Quad, s int, ka, kb float64) (Quad, bool) {
+	n := outwardNormal(q, s)
+	a, b := q[s], q[(s+1)%4]
+	ua, ub := unit(q[(s+3)%4], a), unit(q[(s+2)%4], b) // along the neighbours, outwards
+	da, db := ua.X*n.X+ua.Y*n.Y, ub.X*n.X+ub.Y*n.Y
+	if da < 0.3 || db < 0.3 {
+		return q, false
+	}
+	q[s] = Point{a.X + ua.X*ka/da, a.Y + ua.Y*ka/da}
+	q[(s+1)%4] = Point{b.X + ub.X*kb/db, b.Y + ub.Y*kb/db}
+	return q, true
+}
+
+// edgeOffsets lists, for side s of q, the distances outwards (up to a
+// third of the quad's extent across the side) at which a straight edge
+// nearly parallel to the side has good support: the local maxima of
+// support. A card's printed rules are parallel to its edges and often
+// stronger than the edge itself (a white card on a white desk), so the
+// Hough search can take a rule for the edge; the card's outline is then
+// one of these outer edges.
+func edgeOffsets(g grad, q Quad, s int) [][2]float64 {
+	n := outwardNormal(q, s)
+	a := q[s]
+	c, d := q[(s+2)%4], q[(s+3)%4]
+	across := math.Abs(((c.X+d.X)/2-a.X)*n.X + ((c.Y+d.Y)/2-a.Y)*n.Y)
+	maxOff := int(across / 3)
+	at := func(ka, kb float64) float64 {
+		m, ok := moveSide(q, s, ka, kb)
+		if !ok || !inside(g, m[s]) || !inside(g, m[(s+1)%4]) {
+			return 0
+		}
+		return support(g, m[s], m[(s+1)%4])
+	}
+	// The profile straight out; each peak is then tried a little turned
+	// (perspective makes the edge and the rules not quite parallel).
+	prof := make([]float64, maxOff+2)
+	for off := 2; off <= maxOff; off++ {
+		prof[off] = at(float64(off), float64(off))
+	}
+	var out [][2]float64
+	for off := 3; off <= maxOff; off++ {
+		p := prof[off]
+		if p < 0.25 || p < prof[off-1] || p <= prof[off+1] {
+			continue
+		}
+		best, bk := p, [2]float64{float64(off), float64(off)}
+		for _, tilt := range [...]float64{-2, 2} {
+			ka, kb := float64(off)+tilt, float64(off)-tilt
+			if sp := at(ka, kb); sp > best {
+				best, bk = sp, [2]float64{ka, kb}
+			}
+		}
+		if best >= 0.3 {
+			out = append(out, bk)
+		}
+	}
+	return out
+}
+
+// How much better (in template correlation) another candidate, or an
+// outer edge, must match a layout to replace the best-supported quad.
+var (
+	betterLayout = 0.05
+	outerGain    = 0.02
+)
+
+func inside(g grad, p Point) bool {
+	return p.X >= 0 && p.Y >= 0 && p.X <= float64(g.w-1) && p.Y <= float64(g.h-1)
+}
+
+func unit(from, to Point) Point {
+	l := math.Max(dist(from, to), 1e-9)
+	return Point{(to.X - from.X) / l, (to.Y - from.Y) / l}
 }

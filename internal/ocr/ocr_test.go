@@ -1,6 +1,9 @@
 package ocr
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 func TestParseTSV(t *testing.T) {
 	tsv := "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n" +
@@ -14,5 +17,23 @@ func TestParseTSV(t *testing.T) {
 	}
 	if got, conf := parseTSV(nil); got != "" || conf != 0 {
 		t.Errorf("empty: got %q, %v", got, conf)
+	}
+}
+
+// TestParseTSVPages: rows go to their page; a page without words stays
+// empty and does not shift the pages after it.
+func TestParseTSVPages(t *testing.T) {
+	tsv := "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n" +
+		"5\t1\t1\t1\t1\t1\t0\t0\t40\t20\t90.0\t12\n" +
+		"1\t2\t0\t0\t0\t0\t0\t0\t100\t20\t-1\t\n" +
+		"5\t3\t1\t1\t1\t1\t0\t0\t40\t20\t60.0\tAB\n" +
+		"5\t3\t1\t1\t1\t2\t0\t0\t40\t20\t80.0\tCD\n" +
+		"5\t9\t1\t1\t1\t1\t0\t0\t40\t20\t80.0\tXX\n"
+	got := parseTSVPages([]byte(tsv), 3)
+	want := []page{{"12", 0.9}, {}, {"AB CD", 0.7}}
+	for i := range want {
+		if got[i].text != want[i].text || math.Abs(got[i].conf-want[i].conf) > 1e-9 {
+			t.Errorf("page %d: got %+v; want %+v", i+1, got[i], want[i])
+		}
 	}
 }

@@ -84,6 +84,9 @@ type GenerateOptions struct {
 	Types     []document.Type // default SpecimenTypes
 	Portraits []Portrait      // nil prints grey silhouettes
 	Now       time.Time       // documents are valid on this day (zero: ChipReferenceTime)
+	// Levels, when set, are the augmentation levels document i cycles
+	// through (default Levels: clean, medium, hard).
+	Levels []Level
 	// Progress, when set, is called after each document.
 	Progress func(done, total int)
 }
@@ -100,7 +103,8 @@ type GenerateSummary struct {
 // GenerateDocuments writes o.N documents of each type into dir: every
 // rendered side photographed flat, plus a thickness view of each card,
 // as JPEG with a JSON ground truth of the same name. The augmentation
-// level cycles clean, medium, hard over the documents of a type. A
+// level cycles clean, medium, hard (or o.Levels) over the documents of a
+// type. A
 // document depends only on (seed, type, index), so adding a type or
 // raising N does not change the others.
 func GenerateDocuments(ctx context.Context, fonts *Fonts, dir string, o GenerateOptions) (GenerateSummary, error) {
@@ -215,7 +219,11 @@ func SpecimenShots(fonts *Fonts, t document.Type, index int, o GenerateOptions) 
 		return nil, err
 	}
 	portrait := p.Image
-	level := Levels[index%len(Levels)]
+	levels := Levels
+	if len(o.Levels) > 0 {
+		levels = o.Levels
+	}
+	level := levels[index%len(levels)]
 	var shots []Shot
 	for _, side := range SpecimenSides(t) {
 		s, err := RenderSpecimen(fonts, d, side, portrait)
