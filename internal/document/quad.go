@@ -157,7 +157,10 @@ func pickByContent(img *image.RGBA, cands []quadCandidate, tpls []classTemplate,
 	if bestScore < minClassScore {
 		return first
 	}
-	for s := range 4 {
+	// Two rounds: the card's edge on one side may only pay off once the
+	// side next to it has moved out too.
+	for s := range 8 {
+		s %= 4
 		base := bestRaw
 		for _, k := range edgeOffsets(g, base, s) {
 			m, ok := moveSide(base, s, k[0], k[1])
