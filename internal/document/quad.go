@@ -389,6 +389,17 @@ func quadCandidates(g grad, lines []hline) []quadCandidate {
 	}
 	minArea := float64(g.w*g.h) / 20
 	var all []quadCandidate
+	// top holds the best scores so far (enough to survive dropping
+	// near-duplicates): a quad whose area, the most it can score, is
+	// below the last of them need not have its sides measured.
+	const keep = 4 * maxCandidates
+	top := make([]float64, 0, keep+1)
+	bar := func() float64 {
+		if len(top) < keep {
+			return 0
+		}
+		return top[keep-1]
+	}
 	for i := range pairs {
 		for j := i + 1; j < len(pairs); j++ {
 			p, r := pairs[i], pairs[j]
@@ -416,17 +427,23 @@ func quadCandidates(g grad, lines []hline) []quadCandidate {
 			if aspect := math.Max(s1, s2) / math.Min(s1, s2); aspect > 2.4 {
 				continue
 			}
+			if area <= bar() {
+				continue
+			}
 			minSup := 1.0
 			for k := range 4 {
 				minSup = math.Min(minSup, support(g, q[k], q[(k+1)%4]))
-				if minSup < 0.2 {
+				if minSup < 0.2 || area*minSup <= bar() {
 					break
 				}
 			}
-			if minSup < 0.2 {
+			if minSup < 0.2 || area*minSup <= bar() {
 				continue
 			}
 			all = append(all, quadCandidate{q, area * minSup})
+			k, _ := slices.BinarySearchFunc(top, area*minSup, func(a, b float64) int { return cmpF(b, a) })
+			top = slices.Insert(top, k, area*minSup)
+			top = top[:min(len(top), keep)]
 		}
 	}
 	slices.SortFunc(all, func(a, b quadCandidate) int { return cmpF(b.score, a.score) })
