@@ -3,11 +3,12 @@ package document
 // Thickness: the ホ method asks for a photo that shows the document's
 // thickness (厚み). The person photographs the card at an angle, so one
 // long edge shows as a narrow strip of the card's core beside its face.
-// This file finds the card in that photo, measures the strip across the
-// long side facing the camera, compares its width with what a 0.76 mm
-// ID-1 card would show at the view's angle, and checks that the card is
-// the one in the front photo (same type and side by the layout templates,
-// and a correlation of the two rectified faces).
+// This file finds the card in that photo (Hough outlines judged by how
+// well their content matches the front), measures the strip along the
+// outline's long sides, compares its height with what a 0.76 mm ID-1 card
+// shows from the pose the outline gives, and checks that the card is the
+// one in the front photo (block-by-block correlation of the two faces
+// after aligning them to the print).
 //
 // The thresholds were set on synthetic specimens (internal/synth), not on
 // real photos; docs/documents.md gives the numbers.
@@ -33,16 +34,17 @@ const (
 	ReasonThicknessFrontUnreadable = "thickness_front_unreadable"  // the front has no outline to compare with
 )
 
-// Thickness thresholds. The ratio is the measured strip over what a
-// 0.76 mm card shows at the estimated angle: genuine synthetic cards
-// measure 0.7–1.4 (the camera blur widens thin strips), a 0.1 mm printout
-// about 0.25 or nothing.
+// Thickness thresholds, set on synthetic photos (docs/documents.md,
+// Thickness). The ratio is the measured strip over what a 0.76 mm card
+// shows at the estimated angle: genuine cards measure 0.9–1.15, a 0.1 mm
+// printout at most 0.6 (its edge blurred to 2–4 px) or nothing.
 const (
-	ThicknessMinRatio = 0.5
-	ThicknessMaxRatio = 2.2
-	// SameDocumentMin is the least face similarity (see sameDocument) of
-	// the angled photo and the front for the same card.
-	SameDocumentMin = 0.45
+	ThicknessMinRatio = 0.7
+	ThicknessMaxRatio = 1.8
+	// SameDocumentMin is the least face similarity (see sameCard) of the
+	// angled photo and the front for the same card: genuine pairs score
+	// 0.85–0.99, another card of the same type 0.55–0.84.
+	SameDocumentMin = 0.87
 )
 
 // ThicknessResult is what Thickness measured. It holds no personal data.
@@ -85,47 +87,64 @@ func Thickness(angled, front image.Image) ThicknessResult {
 		return res
 	}
 	rgba := toRGBA(angled)
-	q, haveQuad := AngledQuad(rgba)
-	m := measureEdge(rgba, q, haveQuad)
+	var ref *frontFace
+	if front != nil {
+		ref = readFront(front)
+		res.Compared = ref != nil
+		if ref != nil {
+			res.FrontType = ref.typ
+		}
+	}
+	q, ok, _ := pickAngled(rgba, angledCandidates(rgba, 28, 0.25), ref)
+	if !ok {
+		res.Reasons = append(res.Reasons, ReasonThicknessCardNotFound)
+		if front != nil && ref == nil {
+			res.Reasons = append(res.Reasons, ReasonThicknessFrontUnreadable)
+		}
+		return res
+	}
+	if c, ok := classify(rgba, q, sharedTemplates()); ok {
+		res.Type, res.Side = c.Type, c.Side
+	}
+	m, q, side := edgeOnOutline(rgba, q)
+	sameScore := 1.0
+	switch {
+	case front != nil && ref == nil:
+		res.Reasons = append(res.Reasons, ReasonThicknessFrontUnreadable)
+		sameScore = 0
+	case ref != nil:
+		s := sameCard(rgba, q, ref)
+		res.Similarity = s
+		if s < SameDocumentMin {
+			res.Reasons = append(res.Reasons, ReasonThicknessNotSameDocument)
+			sameScore = math.Max(0, s) / SameDocumentMin * 0.5
+		} else {
+			sameScore = math.Min(1, 0.5+0.5*(s-SameDocumentMin)/(1-SameDocumentMin))
+		}
+	}
+	m.elevation, m.expected = stripGeometry(q, side, rgba.Bounds())
 	res.EdgeFound, res.EdgePx, res.ExpectedPx, res.EdgeContrast, res.ElevationDeg = m.found, m.width, m.expected, m.contrast, m.elevation
 	if m.expected > 0.5 {
 		res.Ratio = m.width / m.expected
 	}
+	edge := []string{}
 	switch {
 	case m.elevation > 75:
-		res.Reasons = append(res.Reasons, ReasonThicknessNotAngled)
+		edge = append(edge, ReasonThicknessNotAngled)
 	case !m.found:
-		res.Reasons = append(res.Reasons, ReasonThicknessEdgeMissing)
+		edge = append(edge, ReasonThicknessEdgeMissing)
 	case res.Ratio < ThicknessMinRatio:
-		res.Reasons = append(res.Reasons, ReasonThicknessEdgeThin)
+		edge = append(edge, ReasonThicknessEdgeThin)
 	case res.Ratio > ThicknessMaxRatio:
-		res.Reasons = append(res.Reasons, ReasonThicknessEdgeThick)
+		edge = append(edge, ReasonThicknessEdgeThick)
 	}
+	res.Reasons = append(edge, res.Reasons...)
 	edgeScore := 0.0
 	if m.found {
 		// 1 inside the plausible band, falling off outside it.
 		r := res.Ratio
 		edgeScore = math.Min(1, math.Min(r/ThicknessMinRatio, ThicknessMaxRatio/math.Max(r, 1e-9)))
 		edgeScore *= math.Min(1, m.contrast/12)
-	}
-	sameScore := 1.0
-	if front != nil && !haveQuad {
-		res.Reasons = append(res.Reasons, ReasonThicknessCardNotFound)
-		sameScore = 0
-	}
-	if front != nil && haveQuad {
-		s := compareFaces(rgba, q, front)
-		res.Type, res.Side, res.FrontType, res.Similarity, res.Compared = s.typ, s.side, s.frontType, s.similarity, s.ok
-		switch {
-		case !s.ok:
-			res.Reasons = append(res.Reasons, ReasonThicknessFrontUnreadable)
-			sameScore = 0
-		case s.similarity < SameDocumentMin:
-			res.Reasons = append(res.Reasons, ReasonThicknessNotSameDocument)
-			sameScore = math.Max(0, s.similarity) / SameDocumentMin * 0.5
-		default:
-			sameScore = math.Min(1, 0.5+0.5*(s.similarity-SameDocumentMin)/(1-SameDocumentMin))
-		}
 	}
 	res.Score = round3(math.Min(edgeScore, sameScore))
 	for _, v := range []*float64{&res.EdgePx, &res.ExpectedPx, &res.Ratio, &res.EdgeContrast, &res.ElevationDeg, &res.Similarity} {
@@ -137,92 +156,12 @@ func Thickness(angled, front image.Image) ThicknessResult {
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
-// AngledQuad finds a card's face in an oblique photo. FindQuad expects
-// opposite sides that are nearly parallel; at 30–45° above the card,
-// perspective makes the short sides converge by up to 40°, so this search
-// allows that, and a foreshortened aspect ratio up to 5.
-func AngledQuad(img image.Image) (Quad, bool) {
-	b := img.Bounds()
-	if b.Dx() < 64 || b.Dy() < 64 {
-		return Quad{}, false
-	}
-	p, f := downscale(img, workSide)
-	g := gradients(p)
-	lines := houghLines(g, 24)
-	type pair struct{ a, b hline }
-	var longs, shorts []pair
-	for i := range lines {
-		for j := i + 1; j < len(lines); j++ {
-			d := angleDiff(lines[i].theta, lines[j].theta)
-			if math.Abs(lines[i].rho-lines[j].rho) < 4 && d < 0.05 {
-				continue
-			}
-			if d < 12*math.Pi/180 {
-				longs = append(longs, pair{lines[i], lines[j]})
-			}
-			if d < 45*math.Pi/180 {
-				shorts = append(shorts, pair{lines[i], lines[j]})
-			}
-		}
-	}
-	minArea := float64(g.w*g.h) / 30
-	var best Quad
-	bestScore := 0.0
-	for _, p := range longs {
-		for _, r := range shorts {
-			if angleDiff(p.a.theta, r.a.theta) < 35*math.Pi/180 || angleDiff(p.a.theta, r.b.theta) < 35*math.Pi/180 {
-				continue
-			}
-			var q Quad
-			ok := true
-			for k, ls := range [4][2]hline{{p.a, r.a}, {r.a, p.b}, {p.b, r.b}, {r.b, p.a}} {
-				pt, good := intersect(ls[0], ls[1])
-				if !good || pt.X < -2 || pt.Y < -2 || pt.X > float64(g.w)+1 || pt.Y > float64(g.h)+1 {
-					ok = false
-					break
-				}
-				q[k] = pt
-			}
-			if !ok {
-				continue
-			}
-			area := quadArea(q)
-			if area < minArea || !convex(q) {
-				continue
-			}
-			// The pair p are the long sides.
-			long := dist(q[1], q[2]) + dist(q[3], q[0])
-			short := dist(q[0], q[1]) + dist(q[2], q[3])
-			if long < short || long/short > 5 {
-				continue
-			}
-			minSup := 1.0
-			for k := range 4 {
-				minSup = math.Min(minSup, support(g, q[k], q[(k+1)%4]))
-			}
-			if minSup < 0.25 {
-				continue
-			}
-			if score := area * minSup * minSup; score > bestScore {
-				bestScore, best = score, q
-			}
-		}
-	}
-	if bestScore == 0 {
-		return Quad{}, false
-	}
-	best = refineQuad(g, best)
-	for i := range best {
-		best[i] = Point{(best[i].X+0.5)*f - 0.5 + float64(b.Min.X), (best[i].Y+0.5)*f - 0.5 + float64(b.Min.Y)}
-	}
-	return orderQuad(best), true
-}
-
 // edgeMeasure is the strip found along one long side.
 type edgeMeasure struct {
 	found               bool
 	width, expected     float64
 	contrast, elevation float64
+	band                band // the band, offsets outward from the outline
 }
 
 // Profile sampling across a side: offsets from −profIn to +profOut full
@@ -233,116 +172,31 @@ const (
 	profStep = 0.5
 )
 
-// measureEdge looks for the strip along the strongest straight lines of
-// the photo (the card's long sides among them). Across each line it takes
-// the median colour profile over the line's supported segment (so only
-// structure parallel to the line survives: print and surface texture at
-// other angles average out) and finds a band between two steps, flat
-// inside, whose two sides differ (card face on one, the surface or the
-// card's shadow on the other; a printed rule has the card on both sides).
-// The longest such band wins. Its height is compared with what 0.76 mm
-// shows: thickness × cos(elevation) at the line's scale, the elevation
-// estimated from the card's outline q (when found) and otherwise taken
-// as 40°.
-func measureEdge(img *image.RGBA, q Quad, haveQuad bool) edgeMeasure {
-	b := img.Bounds()
-	p, f := downscale(img, workSide)
-	g := gradients(p)
-	lines := houghLines(g, 16)
-	el := 40.0
-	if haveQuad {
-		w := (dist(q[0], q[1]) + dist(q[3], q[2])) / 2
-		h := (dist(q[1], q[2]) + dist(q[0], q[3])) / 2
-		el = math.Asin(math.Min(1, (h/w)*85.6/53.98)) * 180 / math.Pi
-	}
-	best := edgeMeasure{elevation: el}
-	bestLen := 0.0
-	for _, ln := range lines {
-		a, bb, ok := supportedSegment(g, ln)
-		if !ok {
-			continue
-		}
-		A := Point{(a.X+0.5)*f - 0.5 + float64(b.Min.X), (a.Y+0.5)*f - 0.5 + float64(b.Min.Y)}
-		B := Point{(bb.X+0.5)*f - 0.5 + float64(b.Min.X), (bb.Y+0.5)*f - 0.5 + float64(b.Min.Y)}
-		l := dist(A, B)
-		if l < 0.3*float64(b.Dx()) {
-			continue
-		}
-		m := stripAcross(img, A, B)
-		if !m.found {
-			continue
-		}
-		// A card's long side is about 85.6 mm; the segment excludes the
-		// rounded corners, so it is a little shorter.
-		m.expected = ID1ThicknessMM * math.Cos(el*math.Pi/180) * (l / 0.9) / 85.6
-		m.elevation = el
-		if score := l * math.Min(m.contrast, 40); score > bestLen {
-			bestLen, best = score, m
-		}
-	}
-	if !best.found {
-		best.expected = ID1ThicknessMM * math.Cos(el*math.Pi/180) * 0.7 * float64(b.Dx()) / 85.6
-	}
-	return best
+// band is a strip between two colour steps across a line: its two
+// boundaries as offsets along the profile's normal (tIn < tOut), the
+// weaker of its contrasts with its two neighbours, and the colours of the
+// band and of its two sides.
+type band struct {
+	tIn, tOut    float64
+	contrast     float64
+	steps        float64 // the weaker boundary's step
+	in, mid, out [3]float64
+	sidesDiffer  float64
 }
 
-// supportedSegment is the longest run of line ln along which the
-// gradient supports it (allowing gaps of a few pixels), in work pixels.
-func supportedSegment(g grad, ln hline) (Point, Point, bool) {
-	c, s := math.Cos(ln.theta), math.Sin(ln.theta)
-	x0, y0 := c*ln.rho, s*ln.rho
-	dx, dy := -s, c
-	diag := math.Hypot(float64(g.w), float64(g.h))
-	bestA, bestB, bestLen := 0.0, 0.0, 0.0
-	runStart, gap := math.NaN(), 0
-	for t := -diag; t <= diag; t++ {
-		x, y := x0+dx*t, y0+dy*t
-		on := false
-		for _, o := range [...]float64{0, -1, 1} {
-			xi, yi := int(math.Round(x+c*o)), int(math.Round(y+s*o))
-			if xi < 1 || yi < 1 || xi >= g.w-1 || yi >= g.h-1 {
-				continue
-			}
-			i := yi*g.w + xi
-			m := float64(g.mag[i])
-			if m >= float64(g.strong)*0.7 && math.Abs(float64(g.gx[i])*c+float64(g.gy[i])*s) >= 0.8*m {
-				on = true
-				break
-			}
-		}
-		switch {
-		case on && math.IsNaN(runStart):
-			runStart, gap = t, 0
-		case on:
-			gap = 0
-		case !math.IsNaN(runStart):
-			gap++
-			if gap > 6 {
-				if e := t - float64(gap); e-runStart > bestLen {
-					bestA, bestB, bestLen = runStart, e, e-runStart
-				}
-				runStart = math.NaN()
-			}
-		}
-	}
-	if !math.IsNaN(runStart) {
-		if e := diag - float64(gap); e-runStart > bestLen {
-			bestA, bestB, bestLen = runStart, e, e-runStart
-		}
-	}
-	if bestLen < 20 {
-		return Point{}, Point{}, false
-	}
-	return Point{x0 + dx*bestA, y0 + dy*bestA}, Point{x0 + dx*bestB, y0 + dy*bestB}, true
-}
-
-// stripAcross measures a strip along the segment a→b, on either side of it.
-func stripAcross(img *image.RGBA, a, b Point) edgeMeasure {
+// bandsAcross takes the median colour profile across the segment a→b
+// (between fractions s0 and s1 of it), offsets t along the normal
+// (−uy, ux) from −profIn to +profOut, and returns every band 1–24 px high
+// between two steps, flat inside, that differs from both neighbours.
+func bandsAcross(img *image.RGBA, a, b Point, s0, s1 float64) []band {
 	l := dist(a, b)
+	if l < 8 {
+		return nil
+	}
 	ux, uy := (b.X-a.X)/l, (b.Y-a.Y)/l
 	nx, ny := -uy, ux
 	nt := int((profIn+profOut)/profStep) + 1
-	const ns = 96
+	ns := min(96, max(16, int(l*(s1-s0)/4)))
 	prof := make([][3]float64, nt)
 	col := make([][]float64, 3)
 	for c := range col {
@@ -352,7 +206,7 @@ func stripAcross(img *image.RGBA, a, b Point) edgeMeasure {
 	for j := range nt {
 		t := -profIn + float64(j)*profStep
 		for i := range ns {
-			s := 0.05 + 0.9*(float64(i)+0.5)/ns
+			s := s0 + (s1-s0)*(float64(i)+0.5)/float64(ns)
 			x := a.X + (b.X-a.X)*s + nx*t
 			y := a.Y + (b.Y-a.Y)*s + ny*t
 			px := bilinear(img, bnd, x, y)
@@ -383,22 +237,18 @@ func stripAcross(img *image.RGBA, a, b Point) edgeMeasure {
 			peaks = append(peaks, j)
 		}
 	}
+	at := func(j int) [3]float64 { return prof[min(max(j, 0), nt-1)] }
 	luma := func(j int) float64 {
-		j = min(max(j, 0), nt-1)
-		return 0.299*prof[j][0] + 0.587*prof[j][1] + 0.114*prof[j][2]
+		p := at(j)
+		return 0.299*p[0] + 0.587*p[1] + 0.114*p[2]
 	}
-	m := edgeMeasure{}
+	var out []band
 	for k := len(peaks) - 1; k >= 1; k-- {
 		o := peaks[k]
 		for k2 := k - 1; k2 >= 0; k2-- {
 			in := peaks[k2]
 			wid := float64(o-in) * profStep
 			if wid < 1 || wid > 24 {
-				continue
-			}
-			// The line found must be one of the band's boundaries.
-			tIn, tOut := -profIn+float64(in)*profStep, -profIn+float64(o)*profStep
-			if math.Abs(tIn) > 3 && math.Abs(tOut) > 3 {
 				continue
 			}
 			// Flat inside: no step between the two stronger than half the
@@ -419,12 +269,30 @@ func stripAcross(img *image.RGBA, a, b Point) edgeMeasure {
 			cIn := math.Abs(luma(mid) - luma(in-4))
 			cOut := math.Abs(luma(mid) - luma(o+4))
 			c := math.Min(cIn, cOut)
-			if c < 4 || colourDist(prof[max(in-6, 0)], prof[min(o+6, nt-1)]) < 12 {
+			if c < 4 {
 				continue
 			}
-			if !m.found || c > m.contrast {
-				m = edgeMeasure{found: true, width: wid, contrast: c}
-			}
+			out = append(out, band{
+				tIn: -profIn + float64(in)*profStep, tOut: -profIn + float64(o)*profStep,
+				contrast: c, steps: weak, in: at(in - 6), mid: at(mid), out: at(o + 6),
+				sidesDiffer: colourDist(at(in-6), at(o+6)),
+			})
+		}
+	}
+	return out
+}
+
+// stripAcross measures a strip along the segment a→b, on either side of
+// it: the most contrasted band with a boundary within 3 px of the line
+// and different colours on its two sides.
+func stripAcross(img *image.RGBA, a, b Point) edgeMeasure {
+	m := edgeMeasure{}
+	for _, bd := range bandsAcross(img, a, b, 0.05, 0.95) {
+		if math.Abs(bd.tIn) > 3 && math.Abs(bd.tOut) > 3 || bd.sidesDiffer < 12 {
+			continue
+		}
+		if !m.found || bd.contrast > m.contrast {
+			m = edgeMeasure{found: true, width: bd.tOut - bd.tIn, contrast: bd.contrast}
 		}
 	}
 	return m
@@ -459,117 +327,735 @@ func bilinear(img *image.RGBA, b image.Rectangle, x, y float64) [3]float64 {
 	return out
 }
 
-type faceComparison struct {
-	ok         bool
-	typ        Type
-	side       Side
-	frontType  Type
-	similarity float64
+// frontFace is the front photo's card, read once: its layout class, and
+// its face rectified to grey at two sizes (a small one to pick the angled
+// photo's outline, a larger one to compare the print).
+type frontFace struct {
+	typ    Type
+	small  []float64 // selW×selH, high-passed, unit energy
+	fineHP []float64 // fineW×fineH grey, high-passed
 }
 
-// compareFaces rectifies the angled photo's card face and the front's and
-// compares them: the correlation of high-passed grey thumbnails (96×60),
-// the best over the angled face's two ways up. A different card of the
-// same type shares the layout but not the portrait, the text or the
-// background pattern's phase, so it scores lower than the same card;
-// another type scores lower still.
-func compareFaces(angled *image.RGBA, q Quad, front image.Image) faceComparison {
-	var out faceComparison
+// The sizes of the rectified faces: small to judge outline candidates,
+// fine to compare the print block by block.
+const (
+	selW, selH   = 80, 50
+	fineW, fineH = 256, 160
+)
+
+func readFront(front image.Image) *frontFace {
 	fq, err := FindQuad(front)
 	if err != nil {
-		return out
+		return nil
 	}
-	tpls := sharedTemplates()
-	fc, ok := classify(front, fq, tpls)
+	fc, ok := classify(front, fq, sharedTemplates())
 	if !ok || fc.Score < minClassScore {
-		return out
+		return nil
 	}
 	if fc.upsideDown {
 		fq = fq.rotate180()
 	}
-	out.frontType = fc.Type
-	fr, ok := rectify(front, fq, cmpW*2, cmpH*2)
-	if !ok {
-		return out
+	img := toRGBA(front)
+	small, ok1 := greyFace(img, fq, selW, selH)
+	fine, ok2 := greyFace(img, fq, fineW, fineH)
+	if !ok1 || !ok2 {
+		return nil
 	}
-	fv := highPass(fr)
-	ac, ok := classify(angled, q, tpls)
-	if ok {
-		out.typ, out.side = ac.Type, ac.Side
-	}
-	best := -1.0
-	for _, qq := range []Quad{q, q.rotate180()} {
-		ar, ok := rectify(angled, qq, cmpW*2, cmpH*2)
-		if !ok {
-			continue
-		}
-		best = math.Max(best, shiftedCorr(fv, highPass(ar), 2))
-	}
-	out.ok = best > -1
-	out.similarity = best
-	return out
+	return &frontFace{typ: fc.Type, small: highPassN(small, selW, selH, 2), fineHP: highPassN(fine, fineW, fineH, 4)}
 }
 
-// The comparison thumbnails' size.
-const cmpW, cmpH = 160, 100
-
-// highPass reduces a 2×-size rectified face to cmpW×cmpH grey, subtracts
-// a local mean (a 9×9 box) and normalises to unit energy: what remains is
-// the print's detail, not the lighting.
-func highPass(img *image.RGBA) []float64 {
-	g := make([]float64, cmpW*cmpH)
-	for y := range cmpH {
-		for x := range cmpW {
+// greyFace rectifies the quad q of img to a w×h grey image, averaging a
+// 2×2 grid of samples per output pixel.
+func greyFace(img *image.RGBA, q Quad, w, h int) ([]float64, bool) {
+	hm, ok := homography(Quad{{q[0].X + 0.5, q[0].Y + 0.5}, {q[1].X + 0.5, q[1].Y + 0.5}, {q[2].X + 0.5, q[2].Y + 0.5}, {q[3].X + 0.5, q[3].Y + 0.5}}, float64(w), float64(h))
+	if !ok {
+		return nil, false
+	}
+	b := img.Bounds()
+	out := make([]float64, w*h)
+	for y := range h {
+		for x := range w {
 			var s float64
-			for dy := range 2 {
-				for dx := range 2 {
-					o := img.PixOffset(2*x+dx, 2*y+dy)
-					s += 0.299*float64(img.Pix[o]) + 0.587*float64(img.Pix[o+1]) + 0.114*float64(img.Pix[o+2])
-				}
+			for _, d := range [4][2]float64{{0.25, 0.25}, {0.75, 0.25}, {0.25, 0.75}, {0.75, 0.75}} {
+				u, v := hm(float64(x)+d[0], float64(y)+d[1])
+				p := bilinear(img, b, u-0.5, v-0.5)
+				s += 0.299*p[0] + 0.587*p[1] + 0.114*p[2]
 			}
-			g[y*cmpW+x] = s / 4
+			out[y*w+x] = s / 4
 		}
 	}
-	out := make([]float64, len(g))
-	const r = 3
+	return out, true
+}
+
+// highPassN subtracts a (2r+1)² box mean from the w×h image g and scales
+// the result to unit energy.
+func highPassN(g []float64, w, h, r int) []float64 {
+	// Integral image for the box sums.
+	ii := make([]float64, (w+1)*(h+1))
+	for y := range h {
+		var row float64
+		for x := range w {
+			row += g[y*w+x]
+			ii[(y+1)*(w+1)+x+1] = ii[y*(w+1)+x+1] + row
+		}
+	}
+	out := make([]float64, w*h)
 	var ss float64
-	for y := range cmpH {
-		for x := range cmpW {
-			var s, n float64
-			for yy := max(y-r, 0); yy <= min(y+r, cmpH-1); yy++ {
-				for xx := max(x-r, 0); xx <= min(x+r, cmpW-1); xx++ {
-					s += g[yy*cmpW+xx]
-					n++
-				}
-			}
-			v := g[y*cmpW+x] - s/n
-			out[y*cmpW+x] = v
+	for y := range h {
+		y0, y1 := max(y-r, 0), min(y+r, h-1)+1
+		for x := range w {
+			x0, x1 := max(x-r, 0), min(x+r, w-1)+1
+			s := ii[y1*(w+1)+x1] - ii[y0*(w+1)+x1] - ii[y1*(w+1)+x0] + ii[y0*(w+1)+x0]
+			v := g[y*w+x] - s/float64((y1-y0)*(x1-x0))
+			out[y*w+x] = v
 			ss += v * v
 		}
 	}
 	if ss > 0 {
+		k := 1 / math.Sqrt(ss)
 		for i := range out {
-			out[i] /= math.Sqrt(ss)
+			out[i] *= k
 		}
 	}
 	return out
 }
 
-// shiftedCorr is the best correlation of a and b (cmpW×cmpH) over shifts
-// of up to r pixels each way: outlines found a few pixels off should not
-// make the same card look like another.
-func shiftedCorr(a, b []float64, r int) float64 {
-	best := -1.0
-	for dy := -r; dy <= r; dy++ {
-		for dx := -r; dx <= r; dx++ {
-			var s float64
-			for y := max(0, -dy); y < min(cmpH, cmpH-dy); y++ {
-				for x := max(0, -dx); x < min(cmpW, cmpW-dx); x++ {
-					s += a[y*cmpW+x] * b[(y+dy)*cmpW+x+dx]
-				}
+func dot(a, b []float64) float64 {
+	var s float64
+	for i := range a {
+		s += a[i] * b[i]
+	}
+	return s
+}
+
+// angledCandidates returns card outlines in an oblique photo, best
+// geometric score first, in full-resolution pixels. FindQuad expects
+// opposite sides that are nearly parallel; at 30–45° above the card,
+// perspective makes the short sides converge by up to 70°, so this search
+// allows that, and a foreshortened aspect ratio up to 5. Every pair of
+// roughly parallel lines crossed by two other lines makes a quadrilateral;
+// its score is its area times the square of its weakest side's support.
+func angledCandidates(img *image.RGBA, nLines int, minSupport float64) []Quad {
+	b := img.Bounds()
+	if b.Dx() < 64 || b.Dy() < 64 {
+		return nil
+	}
+	p, f := downscale(img, workSide)
+	g := gradients(p)
+	lines := houghLines(g, nLines)
+	type pair struct{ a, b hline }
+	var longs, shorts []pair
+	for i := range lines {
+		for j := i + 1; j < len(lines); j++ {
+			d := angleDiff(lines[i].theta, lines[j].theta)
+			if d < 25*math.Pi/180 {
+				longs = append(longs, pair{lines[i], lines[j]})
 			}
-			best = math.Max(best, s)
+			if d < 75*math.Pi/180 {
+				shorts = append(shorts, pair{lines[i], lines[j]})
+			}
 		}
 	}
-	return best
+	minArea := float64(g.w*g.h) / 30
+	var all []quadCandidate
+	for _, p := range longs {
+		for _, r := range shorts {
+			if angleDiff(p.a.theta, r.a.theta) < 25*math.Pi/180 || angleDiff(p.a.theta, r.b.theta) < 25*math.Pi/180 ||
+				angleDiff(p.b.theta, r.a.theta) < 25*math.Pi/180 || angleDiff(p.b.theta, r.b.theta) < 25*math.Pi/180 {
+				continue
+			}
+			var q Quad
+			ok := true
+			for k, ls := range [4][2]hline{{p.a, r.a}, {r.a, p.b}, {p.b, r.b}, {r.b, p.a}} {
+				pt, good := intersect(ls[0], ls[1])
+				if !good || pt.X < -2 || pt.Y < -2 || pt.X > float64(g.w)+1 || pt.Y > float64(g.h)+1 {
+					ok = false
+					break
+				}
+				q[k] = pt
+			}
+			if !ok {
+				continue
+			}
+			area := quadArea(q)
+			if area < minArea || !convex(q) {
+				continue
+			}
+			// The pair p are the long sides.
+			long := dist(q[1], q[2]) + dist(q[3], q[0])
+			short := dist(q[0], q[1]) + dist(q[2], q[3])
+			if long < 1.1*short || long/short > 5 {
+				continue
+			}
+			minSup := 1.0
+			for k := range 4 {
+				minSup = math.Min(minSup, support(g, q[k], q[(k+1)%4]))
+				if minSup < minSupport {
+					break
+				}
+			}
+			if minSup < minSupport {
+				continue
+			}
+			all = append(all, quadCandidate{q, area * minSup * minSup})
+		}
+	}
+	slices.SortFunc(all, func(a, b quadCandidate) int { return cmpF(b.score, a.score) })
+	var out []Quad
+	var kept []Quad
+	for _, c := range all {
+		dup := false
+		for _, o := range kept {
+			if sameQuad(c.q, o, 3) {
+				dup = true
+				break
+			}
+		}
+		if dup {
+			continue
+		}
+		kept = append(kept, c.q)
+		q := refineQuad(g, c.q)
+		for i := range q {
+			q[i] = Point{(q[i].X+0.5)*f - 0.5 + float64(b.Min.X), (q[i].Y+0.5)*f - 0.5 + float64(b.Min.Y)}
+		}
+		out = append(out, orderQuad(q))
+		if len(out) == maxAngledCandidates {
+			break
+		}
+	}
+	return out
+}
+
+// maxAngledCandidates is how many outlines are judged by their content.
+const maxAngledCandidates = 40
+
+// pickAngled picks the candidate whose rectified face looks most like the
+// front (or, without a front, like a layout template), and turns it the
+// way up that matches. It returns the match's score too.
+func pickAngled(img *image.RGBA, cands []Quad, ref *frontFace) (Quad, bool, float64) {
+	best, bestScore := Quad{}, math.Inf(-1)
+	tpls := sharedTemplates()
+	for _, q := range cands {
+		if ref == nil {
+			c, ok := classify(img, q, tpls)
+			if !ok {
+				continue
+			}
+			if c.upsideDown {
+				q = q.rotate180()
+			}
+			if c.Score > bestScore {
+				best, bestScore = q, c.Score
+			}
+			continue
+		}
+		g, ok := greyFace(img, q, selW, selH)
+		if !ok {
+			continue
+		}
+		v := highPassN(g, selW, selH, 2)
+		up := dot(v, ref.small)
+		slices.Reverse(v)
+		down := dot(v, ref.small)
+		s := up
+		if down > up {
+			s, q = down, q.rotate180()
+		}
+		if s > bestScore {
+			best, bestScore = q, s
+		}
+	}
+	return best, bestScore > math.Inf(-1), bestScore
+}
+
+// edgeOnOutline looks for the edge strip along each long side of the
+// card outline q, just outside it or just inside it (when the outline was
+// found on the strip's outer boundary). A side found from the Hough lines
+// at reduced resolution can be tilted by several pixels against the true
+// edge, which smears a strip 5–9 px high, so each side is first refitted
+// at full resolution (refitSide). The more contrasted strip of the two
+// sides wins, and that side is moved onto the strip's inner boundary: the
+// face's true edge. Its expected height comes from the outline's
+// perspective (stripGeometry).
+func edgeOnOutline(img *image.RGBA, q Quad) (edgeMeasure, Quad, int) {
+	var best edgeMeasure
+	bestSide, bestScore := -1, 0.0
+	var bestA, bestB Point
+	for _, s := range []int{0, 2} {
+		a, b := refitSide(img, q[s], q[(s+1)%4], outward(q, s))
+		n := outward(Quad{a, b, q[(s+2)%4], q[(s+3)%4]}, 0)
+		l := dist(a, b)
+		// From b to a, the profile's positive offsets point out of the card.
+		for _, bd := range bandsAcross(img, b, a, 0.12, 0.88) {
+			if !stripLike(bd) {
+				continue
+			}
+			if sc := bd.contrast * l; sc > bestScore {
+				bestScore, bestSide = sc, s
+				best = edgeMeasure{found: true, width: bd.tOut - bd.tIn, contrast: bd.contrast, band: bd}
+				bestA = Point{a.X + n.X*bd.tIn, a.Y + n.Y*bd.tIn}
+				bestB = Point{b.X + n.X*bd.tIn, b.Y + n.Y*bd.tIn}
+			}
+		}
+	}
+	side := bestSide
+	if side < 0 {
+		// No strip: judge the near side, the longer one.
+		side = 2
+		if dist(q[0], q[1]) > dist(q[2], q[3]) {
+			side = 0
+		}
+	} else {
+		// The new side meets the two short sides.
+		prev, next := (side+3)%4, (side+1)%4
+		a, okA := lineMeet(bestA, bestB, q[prev], q[side])
+		b, okB := lineMeet(bestA, bestB, q[next], q[(next+1)%4])
+		if !okA || !okB || dist(a, q[side]) > 30 || dist(b, q[next]) > 30 {
+			a, b = bestA, bestB
+		}
+		q[side], q[next] = a, b
+	}
+	return best, q, side
+}
+
+// refitSide refits the side a→b (outward normal n) at full resolution:
+// across the side at 32 places, the two strongest colour steps within
+// 16 px vote for lines offset and tilted against it, and the line with
+// the most votes wins. On a card's edge that is the face's boundary or
+// the strip's outer one, both parallel to the edge.
+func refitSide(img *image.RGBA, a, b, n Point) (Point, Point) {
+	const (
+		places = 32
+		reach  = 16.0
+		step   = 0.5
+		nt     = int(2*reach/step) + 1
+		nOff   = int(2*reach/step) + 1
+		maxRun = 24.0 // the largest change of offset along the side
+		nTilt  = int(2*maxRun/step) + 1
+	)
+	l := dist(a, b)
+	if l < 20 {
+		return a, b
+	}
+	ux, uy := (b.X-a.X)/l, (b.Y-a.Y)/l
+	bnd := img.Bounds()
+	votes := make([]float64, nOff*nTilt)
+	prof := make([][3]float64, nt)
+	for i := range places {
+		s := 0.12 + 0.76*float64(i)/float64(places-1)
+		px, py := a.X+(b.X-a.X)*s, a.Y+(b.Y-a.Y)*s
+		for j := range nt {
+			t := -reach + float64(j)*step
+			var c [3]float64
+			for _, d := range [3]float64{-2, 0, 2} {
+				v := bilinear(img, bnd, px+n.X*t+ux*d, py+n.Y*t+uy*d)
+				c[0], c[1], c[2] = c[0]+v[0]/3, c[1]+v[1]/3, c[2]+v[2]/3
+			}
+			prof[j] = c
+		}
+		g := make([]float64, nt)
+		for j := 2; j < nt-2; j++ {
+			g[j] = colourDist(prof[j+2], prof[j-2]) / 2
+		}
+		// The two strongest local maxima.
+		p1, p2 := -1, -1
+		for j := 3; j < nt-3; j++ {
+			if g[j] < 6 || g[j] < g[j-1] || g[j] <= g[j+1] {
+				continue
+			}
+			switch {
+			case p1 < 0 || g[j] > g[p1]:
+				p1, p2 = j, p1
+			case p2 < 0 || g[j] > g[p2]:
+				p2 = j
+			}
+		}
+		for _, p := range []int{p1, p2} {
+			if p < 0 {
+				continue
+			}
+			t := -reach + float64(p)*step
+			w := math.Min(g[p], 60)
+			// Offset at s: off + tilt·(s − 0.5), so off is the offset at
+			// the middle and tilt the change from a to b.
+			for k := range nTilt {
+				tilt := -maxRun + float64(k)*step
+				off := t - tilt*(s-0.5)
+				o := int(math.Round((off + reach) / step))
+				if o >= 0 && o < nOff {
+					votes[o*nTilt+k] += w
+				}
+			}
+		}
+	}
+	bi, bv := -1, 0.0
+	for i, v := range votes {
+		// Smooth over the neighbouring offsets: a step is a pixel wide.
+		o := i / nTilt
+		if o > 0 {
+			v += 0.5 * votes[i-nTilt]
+		}
+		if o < nOff-1 {
+			v += 0.5 * votes[i+nTilt]
+		}
+		if v > bv {
+			bi, bv = i, v
+		}
+	}
+	if bi < 0 {
+		return a, b
+	}
+	off := -reach + float64(bi/nTilt)*step
+	tilt := -maxRun + float64(bi%nTilt)*step
+	oa, ob := off-tilt/2, off+tilt/2
+	return Point{a.X + n.X*oa, a.Y + n.Y*oa}, Point{b.X + n.X*ob, b.Y + n.Y*ob}
+}
+
+// lineMeet is where the line through a and b meets the line through c
+// and d.
+func lineMeet(a, b, c, d Point) (Point, bool) {
+	den := (b.X-a.X)*(d.Y-c.Y) - (b.Y-a.Y)*(d.X-c.X)
+	if math.Abs(den) < 1e-9 {
+		return Point{}, false
+	}
+	t := ((c.X-a.X)*(d.Y-c.Y) - (c.Y-a.Y)*(d.X-c.X)) / den
+	return Point{a.X + t*(b.X-a.X), a.Y + t*(b.Y-a.Y)}, true
+}
+
+// stripLike says whether a band across a side of the outline can be the
+// card's edge: it touches the outline (one boundary within 4 px of it,
+// the band no more than 14 px inside), the face and the background
+// differ, and the band differs from the face (a band of the face's own
+// colour is print, or the face's margin).
+func stripLike(bd band) bool {
+	adj := (math.Abs(bd.tIn) <= 2.5 && bd.tOut > 0) || (math.Abs(bd.tOut) <= 2.5 && bd.tIn >= -14)
+	return adj && bd.sidesDiffer >= 12 && colourDist(bd.in, bd.mid) >= 20
+}
+
+// outward is the unit normal of side s of the clockwise quad q, pointing
+// out of it.
+func outward(q Quad, s int) Point {
+	a, b := q[s], q[(s+1)%4]
+	l := math.Max(dist(a, b), 1e-9)
+	return Point{(b.Y - a.Y) / l, -(b.X - a.X) / l}
+}
+
+// stripGeometry estimates the camera's pose from the card outline q
+// (an 85.6 × 53.98 mm rectangle seen through a pinhole camera whose
+// principal point is the image centre; the focal length is solved from
+// the outline's perspective) and returns the elevation of the line of
+// sight above the card at the middle of side s, and the height in pixels
+// that a 0.76 mm edge shows there.
+func stripGeometry(q Quad, s int, b image.Rectangle) (elevDeg, px float64) {
+	cx, cy := float64(b.Min.X)+float64(b.Dx()-1)/2, float64(b.Min.Y)+float64(b.Dy()-1)/2
+	W, H := 85.6, 53.98
+	var c Quad
+	for i := range q {
+		c[i] = Point{q[i].X - cx, q[i].Y - cy}
+	}
+	h, ok := rectHomography(c, W, H)
+	size := float64(max(b.Dx(), b.Dy()))
+	fallback := func() (float64, float64) {
+		// 40° and the side's own scale.
+		l := dist(q[s], q[(s+1)%4])
+		return 40, ID1ThicknessMM * math.Cos(40*math.Pi/180) * l / W
+	}
+	if !ok {
+		return fallback()
+	}
+	// The columns of K⁻¹H are orthogonal and of equal length: two
+	// equations in w = 1/f², solved together by least squares (either
+	// alone is degenerate when the card's edges do not converge).
+	a1, b1 := h[0]*h[1]+h[3]*h[4], h[6]*h[7]
+	a2, b2 := h[0]*h[0]+h[3]*h[3]-h[1]*h[1]-h[4]*h[4], h[6]*h[6]-h[7]*h[7]
+	n1, n2 := math.Hypot(a1, b1), math.Hypot(a2, b2)
+	f := 0.9 * size
+	if n1 > 0 && n2 > 0 {
+		a1, b1, a2, b2 = a1/n1, b1/n1, a2/n2, b2/n2
+		if w := -(a1*b1 + a2*b2) / (a1*a1 + a2*a2); w > 0 {
+			f = min(max(1/math.Sqrt(w), 0.5*size), 2*size)
+		}
+	}
+	m1 := [3]float64{h[0] / f, h[3] / f, h[6]}
+	m2 := [3]float64{h[1] / f, h[4] / f, h[7]}
+	m3 := [3]float64{h[2] / f, h[5] / f, h[8]}
+	lam := 2 / (norm3(m1) + norm3(m2))
+	if m3[2] < 0 {
+		lam = -lam
+	}
+	r1, r2, t := scale3(m1, lam), scale3(m2, lam), scale3(m3, lam)
+	n := cross3(r1, r2)
+	nl := norm3(n)
+	if nl == 0 {
+		return fallback()
+	}
+	n = scale3(n, 1/nl)
+	if n[0]*t[0]+n[1]*t[1]+n[2]*t[2] < 0 {
+		n = scale3(n, -1)
+	}
+	y := 0.0
+	if s == 2 {
+		y = H
+	}
+	at := func(x, y, z float64) [3]float64 {
+		return [3]float64{r1[0]*x + r2[0]*y + t[0] + n[0]*z, r1[1]*x + r2[1]*y + t[1] + n[1]*z, r1[2]*x + r2[2]*y + t[2] + n[2]*z}
+	}
+	proj := func(p [3]float64) Point { return Point{f * p[0] / p[2], f * p[1] / p[2]} }
+	X := at(W/2, y, 0)
+	if X[2] <= 0 {
+		return fallback()
+	}
+	p0, p1, pb := proj(X), proj(at(W/2+1, y, 0)), proj(at(W/2, y, ID1ThicknessMM))
+	ux, uy := p1.X-p0.X, p1.Y-p0.Y
+	ul := math.Hypot(ux, uy)
+	if ul == 0 {
+		return fallback()
+	}
+	px = math.Abs((pb.X-p0.X)*uy-(pb.Y-p0.Y)*ux) / ul
+	elevDeg = math.Asin(math.Min(1, math.Abs(n[0]*X[0]+n[1]*X[1]+n[2]*X[2])/norm3(X))) * 180 / math.Pi
+	return elevDeg, px
+}
+
+func norm3(a [3]float64) float64                { return math.Sqrt(a[0]*a[0] + a[1]*a[1] + a[2]*a[2]) }
+func scale3(a [3]float64, k float64) [3]float64 { return [3]float64{a[0] * k, a[1] * k, a[2] * k} }
+func cross3(a, b [3]float64) [3]float64 {
+	return [3]float64{a[1]*b[2] - a[2]*b[1], a[2]*b[0] - a[0]*b[2], a[0]*b[1] - a[1]*b[0]}
+}
+
+// rectHomography is the matrix (row-major, last element 1) taking the
+// rectangle [0,w]×[0,h] (corners TL, TR, BR, BL) to q.
+func rectHomography(q Quad, w, h float64) ([9]float64, bool) {
+	src := [4]Point{{0, 0}, {w, 0}, {w, h}, {0, h}}
+	var a [8][9]float64
+	for i := range 4 {
+		x, y, u, v := src[i].X, src[i].Y, q[i].X, q[i].Y
+		a[2*i] = [9]float64{x, y, 1, 0, 0, 0, -u * x, -u * y, u}
+		a[2*i+1] = [9]float64{0, 0, 0, x, y, 1, -v * x, -v * y, v}
+	}
+	for c := range 8 {
+		p := c
+		for r := c + 1; r < 8; r++ {
+			if math.Abs(a[r][c]) > math.Abs(a[p][c]) {
+				p = r
+			}
+		}
+		if math.Abs(a[p][c]) < 1e-12 {
+			return [9]float64{}, false
+		}
+		a[c], a[p] = a[p], a[c]
+		for r := range 8 {
+			if r == c {
+				continue
+			}
+			k := a[r][c] / a[c][c]
+			for j := c; j < 9; j++ {
+				a[r][j] -= k * a[c][j]
+			}
+		}
+	}
+	var m [9]float64
+	for i := range 8 {
+		m[i] = a[i][8] / a[i][i]
+	}
+	m[8] = 1
+	return m, true
+}
+
+// Block comparison of the two faces: blocks of blk×blk pixels of the
+// fineW×fineH faces, each moved up to shiftMax pixels to its best match.
+const (
+	blk      = 32
+	shiftMax = 5
+)
+
+// sameCard compares the angled photo's face (outline q, the way up of
+// the front) with the front's, block by block: each block of the
+// high-passed front is matched to the angled face within a few pixels,
+// which absorbs an outline a little off and the lens's blur of
+// perspective, and the normalised correlations are averaged, weighted by
+// how much print the front's block holds.
+func sameCard(img *image.RGBA, q Quad, ref *frontFace) float64 {
+	vals, wts := sameCardBlocks(img, q, ref)
+	var s, w float64
+	for i := range vals {
+		s += vals[i] * wts[i]
+		w += wts[i]
+	}
+	if w == 0 {
+		return 0
+	}
+	return s / w
+}
+
+func sameCardBlocks(img *image.RGBA, q Quad, ref *frontFace) (vals, wts []float64) {
+	const refits = 4
+	for iter := 0; iter <= refits; iter++ {
+		a, ok := greyFace(img, q, fineW, fineH)
+		if !ok {
+			return nil, nil
+		}
+		var shifts, centres [][2]float64
+		vals, wts, shifts, centres = matchBlocks(highPassN(a, fineW, fineH, 4), ref.fineHP)
+		if iter == refits {
+			break
+		}
+		// Refit the outline to the blocks that matched: each block's
+		// centre on the front lies at its matched place in the photo.
+		hm, ok := homography(Quad{{q[0].X + 0.5, q[0].Y + 0.5}, {q[1].X + 0.5, q[1].Y + 0.5}, {q[2].X + 0.5, q[2].Y + 0.5}, {q[3].X + 0.5, q[3].Y + 0.5}}, fineW, fineH)
+		if !ok {
+			break
+		}
+		var src, dst []Point
+		var w []float64
+		for i, v := range vals {
+			if v < 0.4 {
+				continue
+			}
+			x, y := hm(centres[i][0]+shifts[i][0], centres[i][1]+shifts[i][1])
+			src = append(src, Point{centres[i][0], centres[i][1]})
+			dst = append(dst, Point{x, y})
+			w = append(w, v*wts[i])
+		}
+		g, ok := fitHomography(src, dst, w)
+		if !ok {
+			break
+		}
+		var nq Quad
+		for k, c := range [4]Point{{0, 0}, {fineW, 0}, {fineW, fineH}, {0, fineH}} {
+			d := g[6]*c.X + g[7]*c.Y + g[8]
+			nq[k] = Point{(g[0]*c.X+g[1]*c.Y+g[2])/d - 0.5, (g[3]*c.X+g[4]*c.Y+g[5])/d - 0.5}
+		}
+		moved := 0.0
+		for k := range 4 {
+			moved = math.Max(moved, dist(nq[k], q[k]))
+		}
+		if moved > 0.1*dist(q[0], q[1]) || !convex(nq) {
+			break
+		}
+		q = nq
+		if moved < 0.3 {
+			// Converged: one more match on the final outline.
+			iter = refits - 1
+		}
+	}
+	return vals, wts
+}
+
+// matchBlocks cuts the high-passed front face hf into blocks and finds
+// each one's best normalised correlation in the photo's face ha within
+// shiftMax pixels; it returns the correlations, the front blocks' print
+// energy (as weights), the shifts and the blocks' centres.
+func matchBlocks(ha, hf []float64) (vals, wts []float64, shifts [][2]float64, centres [][2]float64) {
+	for by := 0; by+blk <= fineH; by += blk {
+		for bx := 0; bx+blk <= fineW; bx += blk {
+			var ef float64
+			for y := by; y < by+blk; y++ {
+				for x := bx; x < bx+blk; x++ {
+					ef += hf[y*fineW+x] * hf[y*fineW+x]
+				}
+			}
+			if ef == 0 {
+				continue
+			}
+			const side = 2*shiftMax + 1
+			var grid [side * side]float64
+			for i := range grid {
+				grid[i] = math.NaN()
+			}
+			best, bs := -1.0, [2]int{}
+			for dy := -shiftMax; dy <= shiftMax; dy++ {
+				if by+dy < 0 || by+dy+blk > fineH {
+					continue
+				}
+				for dx := -shiftMax; dx <= shiftMax; dx++ {
+					if bx+dx < 0 || bx+dx+blk > fineW {
+						continue
+					}
+					var sab, saa float64
+					for y := by; y < by+blk; y++ {
+						fo, ao := y*fineW, (y+dy)*fineW+dx
+						for x := bx; x < bx+blk; x++ {
+							v := ha[ao+x]
+							sab += hf[fo+x] * v
+							saa += v * v
+						}
+					}
+					if saa > 0 {
+						c := sab / math.Sqrt(saa*ef)
+						grid[(dy+shiftMax)*side+dx+shiftMax] = c
+						if c > best {
+							best, bs = c, [2]int{dx, dy}
+						}
+					}
+				}
+			}
+			// The peak to a fraction of a pixel: a parabola through it and
+			// its two neighbours on each axis.
+			sub := [2]float64{float64(bs[0]), float64(bs[1])}
+			at := func(dx, dy int) float64 {
+				if dx < -shiftMax || dx > shiftMax || dy < -shiftMax || dy > shiftMax {
+					return math.NaN()
+				}
+				return grid[(dy+shiftMax)*side+dx+shiftMax]
+			}
+			for k, d := range [2][2]int{{1, 0}, {0, 1}} {
+				l, r := at(bs[0]-d[0], bs[1]-d[1]), at(bs[0]+d[0], bs[1]+d[1])
+				if den := l - 2*best + r; !math.IsNaN(l) && !math.IsNaN(r) && den < 0 {
+					sub[k] += math.Max(-0.5, math.Min(0.5, 0.5*(l-r)/den))
+				}
+			}
+			vals = append(vals, best)
+			wts = append(wts, math.Sqrt(ef))
+			shifts = append(shifts, sub)
+			centres = append(centres, [2]float64{float64(bx) + blk/2, float64(by) + blk/2})
+		}
+	}
+	return vals, wts, shifts, centres
+}
+
+// fitHomography is the weighted least-squares homography (row-major, last
+// element 1) taking src to dst; it needs six points or more.
+func fitHomography(src, dst []Point, w []float64) ([9]float64, bool) {
+	if len(src) < 6 {
+		return [9]float64{}, false
+	}
+	var ata [8][9]float64
+	for i := range src {
+		x, y, u, v := src[i].X, src[i].Y, dst[i].X, dst[i].Y
+		for _, r := range [2][9]float64{{x, y, 1, 0, 0, 0, -u * x, -u * y, u}, {0, 0, 0, x, y, 1, -v * x, -v * y, v}} {
+			for j := range 8 {
+				for k := range 9 {
+					ata[j][k] += w[i] * r[j] * r[k]
+				}
+			}
+		}
+	}
+	for c := range 8 {
+		p := c
+		for r := c + 1; r < 8; r++ {
+			if math.Abs(ata[r][c]) > math.Abs(ata[p][c]) {
+				p = r
+			}
+		}
+		if math.Abs(ata[p][c]) < 1e-12 {
+			return [9]float64{}, false
+		}
+		ata[c], ata[p] = ata[p], ata[c]
+		for r := range 8 {
+			if r == c {
+				continue
+			}
+			k := ata[r][c] / ata[c][c]
+			for j := c; j < 9; j++ {
+				ata[r][j] -= k * ata[c][j]
+			}
+		}
+	}
+	var m [9]float64
+	for i := range 8 {
+		m[i] = ata[i][8] / ata[i][i]
+	}
+	m[8] = 1
+	return m, true
 }
