@@ -589,17 +589,7 @@ func (h *Handler) totp(w http.ResponseWriter, r *http.Request, st *reqState) {
 		reason = "totp_reused"
 	}
 	if !ok {
-		if err := h.failed(ctx, r, u, reason); err != nil {
-			h.internal(w, r, err)
-			return
-		}
-		// A lock-out ended this session too.
-		if st2, err := h.session(r); err != nil || st2 == nil {
-			h.setCookie(w, SessionCookie, "", "/console", -1)
-			h.renderLogin(w, r, http.StatusUnauthorized, badLogin)
-			return
-		}
-		h.renderTOTP(w, r, st, http.StatusUnauthorized, "The code is wrong or was already used. Wait for the next code.")
+		h.secondFactorFailed(w, r, st, reason, "The code is wrong or was already used. Wait for the next code.")
 		return
 	}
 	err = h.d.Store.InTx(ctx, func(ctx context.Context) error {
@@ -622,6 +612,22 @@ func (h *Handler) totp(w http.ResponseWriter, r *http.Request, st *reqState) {
 		next = "/console/password"
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// secondFactorFailed counts a refused second factor (a code or a passkey)
+// and shows the second-factor page again with msg, or the sign-in page
+// when the failure locked the user out and so ended the session.
+func (h *Handler) secondFactorFailed(w http.ResponseWriter, r *http.Request, st *reqState, reason, msg string) {
+	if err := h.failed(r.Context(), r, st.user, reason); err != nil {
+		h.internal(w, r, err)
+		return
+	}
+	if st2, err := h.session(r); err != nil || st2 == nil {
+		h.setCookie(w, SessionCookie, "", "/console", -1)
+		h.renderLogin(w, r, http.StatusUnauthorized, badLogin)
+		return
+	}
+	h.renderTOTP(w, r, st, http.StatusUnauthorized, msg)
 }
 
 // fullSession ends the half-authenticated session st and starts a full

@@ -120,6 +120,17 @@ func (h *Handler) spend(ctx context.Context, st *reqState) (*webauthn.SessionDat
 	return &sd, nil
 }
 
+// spendCeremony takes the session's started ceremony (nil: none) and loads
+// the user's passkeys, which an answer is judged against.
+func (h *Handler) spendCeremony(ctx context.Context, st *reqState) (*webauthn.SessionData, []Passkey, waUser, error) {
+	sd, err := h.spend(ctx, st)
+	if err != nil {
+		return nil, nil, waUser{}, err
+	}
+	list, wu, err := h.passkeysOf(ctx, st.user)
+	return sd, list, wu, err
+}
+
 // ---- the account page: list, add, remove ----
 
 type passkeyRow struct {
@@ -179,12 +190,7 @@ func (h *Handler) addPasskey(w http.ResponseWriter, r *http.Request, st *reqStat
 		h.renderAccount(w, r, st, http.StatusUnprocessableEntity, "Name the passkey (up to 60 characters), so you can tell it apart later.")
 		return
 	}
-	sd, err := h.spend(ctx, st)
-	if err != nil {
-		h.internal(w, r, err)
-		return
-	}
-	list, wu, err := h.passkeysOf(ctx, u)
+	sd, list, wu, err := h.spendCeremony(ctx, st)
 	if err != nil {
 		h.internal(w, r, err)
 		return
@@ -277,12 +283,7 @@ func (h *Handler) passkeyAssertion(ctx context.Context, st *reqState) (string, e
 
 func (h *Handler) passkeyLogin(w http.ResponseWriter, r *http.Request, st *reqState) {
 	ctx, u := r.Context(), st.user
-	sd, err := h.spend(ctx, st)
-	if err != nil {
-		h.internal(w, r, err)
-		return
-	}
-	list, wu, err := h.passkeysOf(ctx, u)
+	sd, list, wu, err := h.spendCeremony(ctx, st)
 	if err != nil {
 		h.internal(w, r, err)
 		return
@@ -303,16 +304,7 @@ func (h *Handler) passkeyLogin(w http.ResponseWriter, r *http.Request, st *reqSt
 		cred, reason = nil, "passkey_cloned" // the counter went backwards
 	}
 	if cred == nil {
-		if err := h.failed(ctx, r, u, reason); err != nil {
-			h.internal(w, r, err)
-			return
-		}
-		if st2, err := h.session(r); err != nil || st2 == nil {
-			h.setCookie(w, SessionCookie, "", "/console", -1)
-			h.renderLogin(w, r, http.StatusUnauthorized, badLogin)
-			return
-		}
-		h.renderTOTP(w, r, st, http.StatusUnauthorized, "The passkey was not accepted. Try again, or enter a code.")
+		h.secondFactorFailed(w, r, st, reason, "The passkey was not accepted. Try again, or enter a code.")
 		return
 	}
 	id := base64.RawURLEncoding.EncodeToString(cred.ID)
