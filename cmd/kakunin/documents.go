@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -24,7 +25,11 @@ Runs the document pipeline (outline, type, OCR) over the flat photographs
 in DIR, written by 'kakunin synth documents', and compares the fields read
 with the ground truth. Writes OUTDIR/report.json (exact-match accuracy per
 field, per type and per augmentation level, ms per document) and
-OUTDIR/accuracy.png. Needs tesseract: Debian packages tesseract-ocr and
+OUTDIR/accuracy.png. When DIR holds attack samples ('kakunin synth
+documents --attacks'), it also runs the recapture, thickness and tampering
+checks over them and the genuine photos: the report's "pad" section holds
+APCER per attack kind and BPCER per check (ISO/IEC 30107-3), and
+OUTDIR/pad.png draws them. Needs tesseract: Debian packages tesseract-ocr and
 tesseract-ocr-jpn.
 `
 
@@ -102,7 +107,38 @@ func runEvalDocuments(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "kakunin eval documents:", err)
 		return 1
 	}
+	if len(rep.PAD) > 0 {
+		if err := evalreport.RateBars(filepath.Join(*out, "pad.png"), "Document attack checks: APCER by attack kind, BPCER by check", padBars(rep.PAD)); err != nil {
+			fmt.Fprintln(stderr, "kakunin eval documents:", err)
+			return 1
+		}
+	}
 	fmt.Fprint(stdout, rep.Summary())
 	fmt.Fprintf(stdout, "wrote %s and %s\n", filepath.Join(*out, "report.json"), filepath.Join(*out, "accuracy.png"))
+	if len(rep.PAD) > 0 {
+		fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(*out, "pad.png"))
+	}
 	return 0
+}
+
+// padBars are the attack checks' rates as bars: each check's APCER per
+// attack kind, then its BPCER.
+func padBars(pad map[string]*document.PADCheck) []evalreport.RateBar {
+	var bars []evalreport.RateBar
+	for _, check := range document.PADChecks {
+		c := pad[check]
+		if c == nil {
+			continue
+		}
+		kinds := make([]string, 0, len(c.APCER))
+		for k := range c.APCER {
+			kinds = append(kinds, k)
+		}
+		slices.Sort(kinds)
+		for _, k := range kinds {
+			bars = append(bars, evalreport.RateBar{Label: "APCER\n" + k, Errors: c.APCER[k].Errors, Count: c.APCER[k].Total})
+		}
+		bars = append(bars, evalreport.RateBar{Label: "BPCER\n" + check, Errors: c.BPCER.Errors, Count: c.BPCER.Total, Bona: true})
+	}
+	return bars
 }

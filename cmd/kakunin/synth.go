@@ -17,7 +17,7 @@ import (
 	"github.com/kakunin-dev/kakunin/internal/synth"
 )
 
-const synthUsage = `Usage: kakunin synth documents --out DIR [--n 200] [--seed S] [--faces DIR] [--types a,b] [--levels a,b] [--date YYYY-MM-DD]
+const synthUsage = `Usage: kakunin synth documents --out DIR [--n 200] [--seed S] [--faces DIR] [--types a,b] [--levels a,b] [--date YYYY-MM-DD] [--attacks]
 
 Writes synthetic specimen documents (見本): for each type, --n documents,
 each side photographed flat and each card also at an angle (thickness view),
@@ -27,6 +27,13 @@ health_insurance_card (default: all).
 
 --levels clean,medium makes the documents cycle through those augmentation
 levels only (default: clean, medium, hard).
+
+--attacks also writes attack samples for each document, named
+TYPE_INDEX_attack_KIND.jpg: the front recaptured from a screen, a colour
+print and a photocopy; angled photos with no edge, a paper edge or another
+card (their ground truth names the front they go with); a pasted portrait;
+and, for passports, an altered MRZ. 'kakunin eval documents' measures the
+recapture, thickness and tampering checks on them (APCER and BPCER).
 
 --faces DIR prints the faces found in DIR's JPEG/PNG photos (found with the
 face detector in --models, default from config); without it the portraits
@@ -82,6 +89,7 @@ func synthCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	date := fs.String("date", "", "documents are valid on this day, YYYY-MM-DD (default 2026-06-01)")
 	models := fs.String("models", "", "model directory for finding faces (default from config: ./models)")
 	levelList := fs.String("levels", "", "comma-separated augmentation levels the documents cycle through (default clean,medium,hard)")
+	attacks := fs.Bool("attacks", false, "also write attack samples (recaptures, thickness attacks, tampered fronts)")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
@@ -144,7 +152,7 @@ func synthCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	start := time.Now()
 	lastDecile := 0
 	sum, err := synth.GenerateDocuments(ctx, fonts, *out, synth.GenerateOptions{
-		N: *n, Seed: *seed, Types: ts, Portraits: portraits, Now: now, Levels: levels,
+		N: *n, Seed: *seed, Types: ts, Portraits: portraits, Now: now, Levels: levels, Attacks: *attacks,
 		Progress: func(done, total int) {
 			if d := done * 10 / total; d > lastDecile {
 				lastDecile = d
@@ -160,6 +168,9 @@ func synthCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fmt.Fprintf(stdout, "  by type:  %s\n", countList(sum.ByType))
 	fmt.Fprintf(stdout, "  by level: %s\n", countList(sum.ByLevel))
 	fmt.Fprintf(stdout, "  by view:  %s\n", countList(sum.ByView))
+	if len(sum.ByAttack) > 0 {
+		fmt.Fprintf(stdout, "  attacks:  %s\n", countList(sum.ByAttack))
+	}
 	return nil
 }
 

@@ -46,14 +46,24 @@ type EvalReport struct {
 	ByLevel        map[string]map[Field]*Accuracy            `json:"by_level"`
 	ByTypeLevel    map[string]map[string]map[Field]*Accuracy `json:"by_type_level"`
 	MsPerDocument  float64                                   `json:"ms_per_document"`
-	Errors         []string                                  `json:"errors,omitempty"` // file: reason, for the first few failures
+	// PAD holds the presentation-attack checks' error rates by check
+	// ("recapture", "thickness", "tampering"), when the directory holds
+	// attack samples (`kakunin synth documents --attacks`).
+	PAD    map[string]*PADCheck `json:"pad,omitempty"`
+	Errors []string             `json:"errors,omitempty"` // file: reason, for the first few failures
 }
 
 type truthFile struct {
-	File   string `json:"file"`
-	Type   Type   `json:"type"`
-	Side   Side   `json:"side"`
-	View   string `json:"view"`
+	File  string `json:"file"`
+	Type  Type   `json:"type"`
+	Side  Side   `json:"side"`
+	View  string `json:"view"`
+	Index int    `json:"index"`
+	// Attack samples say what they are, which check should catch them
+	// and, for thickness attacks, the genuine front they go with.
+	Attack string `json:"attack"`
+	Check  string `json:"check"`
+	Front  string `json:"front"`
 	Fields map[Field]struct {
 		Value string `json:"value"`
 	} `json:"fields"`
@@ -65,7 +75,8 @@ type truthFile struct {
 // EvalOptions tune Evaluate.
 type EvalOptions struct {
 	Options
-	// Limit stops after this many images (0: all).
+	// Limit stops after this many images (0: all); for the attack
+	// checks, after this many samples of each check.
 	Limit int
 	// Progress, when set, is called after each image.
 	Progress func(done, total int)
@@ -80,7 +91,7 @@ func Evaluate(ctx context.Context, e *Extractor, dir string, o EvalOptions) (Eva
 		return EvalReport{}, err
 	}
 	sort.Strings(files)
-	var truths []truthFile
+	var truths, all []truthFile
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -90,7 +101,8 @@ func Evaluate(ctx context.Context, e *Extractor, dir string, o EvalOptions) (Eva
 		if err := json.Unmarshal(b, &t); err != nil || t.File == "" {
 			continue // not a ground-truth file
 		}
-		if _, ok := lookupTemplate(t.Type, t.Side); !ok || t.View != "flat" {
+		all = append(all, t)
+		if _, ok := lookupTemplate(t.Type, t.Side); !ok || t.View != "flat" || t.Attack != "" {
 			continue
 		}
 		truths = append(truths, t)
@@ -101,6 +113,8 @@ func Evaluate(ctx context.Context, e *Extractor, dir string, o EvalOptions) (Eva
 	if len(truths) == 0 {
 		return EvalReport{}, fmt.Errorf("document: no flat specimens with ground truth in %s", dir)
 	}
+	pad := padSamples(all, o.Limit)
+	total := len(truths) + pad.count()
 	rep := EvalReport{Dir: dir, Accuracy: map[Field]*Accuracy{}, ByType: map[string]map[Field]*Accuracy{},
 		ByLevel: map[string]map[Field]*Accuracy{}, ByTypeLevel: map[string]map[string]map[Field]*Accuracy{}}
 	get := func(m map[string]map[Field]*Accuracy, k string, f Field) *Accuracy {
@@ -165,10 +179,16 @@ func Evaluate(ctx context.Context, e *Extractor, dir string, o EvalOptions) (Eva
 			get(rep.ByTypeLevel[key], level, f).add(match)
 		}
 		if o.Progress != nil {
-			o.Progress(i+1, len(truths))
+			o.Progress(i+1, total)
 		}
 	}
 	rep.MsPerDocument = float64(elapsed.Milliseconds()) / float64(max(rep.Images, 1))
+	if pad.count() > 0 {
+		var err error
+		if rep.PAD, err = evaluatePAD(ctx, e, dir, pad, o, len(truths), total); err != nil {
+			return rep, err
+		}
+	}
 	return rep, nil
 }
 
@@ -214,5 +234,6 @@ func (r EvalReport) Summary() string {
 			b.WriteString("\n")
 		}
 	}
+	b.WriteString(padSummary(r.PAD))
 	return b.String()
 }

@@ -87,6 +87,9 @@ type GenerateOptions struct {
 	// Levels, when set, are the augmentation levels document i cycles
 	// through (default Levels: clean, medium, hard).
 	Levels []Level
+	// Attacks, when set, also writes each document's attack samples
+	// (AttackShots) beside its genuine photographs.
+	Attacks bool
 	// Progress, when set, is called after each document.
 	Progress func(done, total int)
 }
@@ -98,6 +101,9 @@ type GenerateSummary struct {
 	ByType    map[document.Type]int `json:"by_type"`  // images
 	ByLevel   map[Level]int         `json:"by_level"` // images
 	ByView    map[View]int          `json:"by_view"`  // images
+	// ByAttack counts the attack samples (images, not in the counts
+	// above) by kind.
+	ByAttack map[DocumentAttack]int `json:"by_attack,omitempty"`
 }
 
 // GenerateDocuments writes o.N documents of each type into dir: every
@@ -145,6 +151,11 @@ func GenerateDocuments(ctx context.Context, fonts *Fonts, dir string, o Generate
 				sum.ByType[t]++
 				sum.ByLevel[s.Truth.Camera.Level]++
 				sum.ByView[s.Truth.View]++
+			}
+			if o.Attacks {
+				if err := writeAttacks(fonts, dir, shots, o, &sum); err != nil {
+					return sum, err
+				}
 			}
 			sum.Documents++
 			if o.Progress != nil {
