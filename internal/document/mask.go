@@ -7,9 +7,6 @@ import (
 	"math"
 	"slices"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
-
 	"github.com/kakunin-dev/kakunin/internal/errkind"
 )
 
@@ -138,13 +135,8 @@ func (m *Masker) MaskMyNumber(img image.Image, expectBack bool) (MaskResult, err
 // holds an individual number, with a box around the code (its finder
 // patterns, widened to the whole symbol and its quiet zone).
 func findMyNumberQR(img image.Image) ([4]Point, bool) {
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		return [4]Point{}, false
-	}
-	hints := map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}
-	r, err := qrcode.NewQRCodeReader().Decode(bmp, hints)
-	if err != nil {
+	r, ok := locateQR(img)
+	if !ok {
 		return [4]Point{}, false
 	}
 	if _, ok := ParseMyNumberQR([]byte(r.GetText())); !ok {

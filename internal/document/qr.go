@@ -55,6 +55,15 @@ func ParseMyNumberQR(payload []byte) (string, bool) {
 
 // decodeQR finds and decodes a QR code in img.
 func decodeQR(img image.Image) ([]byte, bool) {
+	r, ok := locateQR(img)
+	if !ok {
+		return nil, false
+	}
+	return []byte(r.GetText()), true
+}
+
+// locateQR finds and decodes a QR code in img, with where it found it.
+func locateQR(img image.Image) (*gozxing.Result, bool) {
 	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
 	if err != nil {
 		return nil, false
@@ -64,7 +73,7 @@ func decodeQR(img image.Image) ([]byte, bool) {
 	if err != nil {
 		return nil, false
 	}
-	return []byte(r.GetText()), true
+	return r, true
 }
 
 // readQR decodes the QR code on a My Number card's back and checks it

@@ -826,38 +826,12 @@ func cross3(a, b [3]float64) [3]float64 {
 // rectHomography is the matrix (row-major, last element 1) taking the
 // rectangle [0,w]×[0,h] (corners TL, TR, BR, BL) to q.
 func rectHomography(q Quad, w, h float64) ([9]float64, bool) {
-	src := [4]Point{{0, 0}, {w, 0}, {w, h}, {0, h}}
-	var a [8][9]float64
-	for i := range 4 {
-		x, y, u, v := src[i].X, src[i].Y, q[i].X, q[i].Y
-		a[2*i] = [9]float64{x, y, 1, 0, 0, 0, -u * x, -u * y, u}
-		a[2*i+1] = [9]float64{0, 0, 0, x, y, 1, -v * x, -v * y, v}
-	}
-	for c := range 8 {
-		p := c
-		for r := c + 1; r < 8; r++ {
-			if math.Abs(a[r][c]) > math.Abs(a[p][c]) {
-				p = r
-			}
-		}
-		if math.Abs(a[p][c]) < 1e-12 {
-			return [9]float64{}, false
-		}
-		a[c], a[p] = a[p], a[c]
-		for r := range 8 {
-			if r == c {
-				continue
-			}
-			k := a[r][c] / a[c][c]
-			for j := c; j < 9; j++ {
-				a[r][j] -= k * a[c][j]
-			}
-		}
+	h8, ok := homographyMatrix(q, w, h)
+	if !ok {
+		return [9]float64{}, false
 	}
 	var m [9]float64
-	for i := range 8 {
-		m[i] = a[i][8] / a[i][i]
-	}
+	copy(m[:], h8[:])
 	m[8] = 1
 	return m, true
 }
