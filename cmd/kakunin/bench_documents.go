@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strings"
 	"syscall"
 	"time"
 
@@ -44,21 +43,9 @@ func runBenchDocuments(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() { fmt.Fprint(stderr, benchDocumentsUsage) }
 	runs := fs.Int("n", 3, "runs over the images, per mode")
 	limit := fs.Int("limit", 30, "images to time (spread over the types)")
-	var dir string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		dir, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if dir == "" && fs.NArg() == 1 {
-		dir = fs.Arg(0)
-	} else if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "kakunin bench documents: unexpected arguments %q\n\n%s", fs.Args(), benchDocumentsUsage)
-		return 2
+	dir, code, ok := parseDirFlags(fs, args, benchDocumentsUsage, stderr)
+	if !ok {
+		return code
 	}
 	if dir == "" || *runs <= 0 || *limit <= 0 {
 		fmt.Fprint(stderr, "kakunin bench documents: DIR is required, --n and --limit must be positive\n\n"+benchDocumentsUsage)

@@ -45,21 +45,9 @@ func runEvalDocuments(args []string, stdout, stderr io.Writer) int {
 	limit := fs.Int("limit", 0, "evaluate at most N images (0: all)")
 	keyOnly := fs.Bool("key-fields", false, "read only name, birth date and number (as the benchmark does)")
 	date := fs.String("date", "2026-06-01", "day expiry is judged on")
-	var dir string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		dir, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if dir == "" && fs.NArg() == 1 {
-		dir = fs.Arg(0)
-	} else if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "kakunin eval documents: unexpected arguments %q\n\n%s", fs.Args(), evalDocumentsUsage)
-		return 2
+	dir, code, ok := parseDirFlags(fs, args, evalDocumentsUsage, stderr)
+	if !ok {
+		return code
 	}
 	if dir == "" || *out == "" {
 		fmt.Fprint(stderr, "kakunin eval documents: DIR and --out are required\n\n"+evalDocumentsUsage)
@@ -141,4 +129,26 @@ func padBars(pad map[string]*document.PADCheck) []evalreport.RateBar {
 		bars = append(bars, evalreport.RateBar{Label: "BPCER\n" + check, Errors: c.BPCER.Errors, Count: c.BPCER.Total, Bona: true})
 	}
 	return bars
+}
+
+// parseDirFlags parses a command's flags with one DIR argument given
+// before or after them. ok is false when the command must end with code
+// (0 after --help, 2 for bad arguments, which it has reported).
+func parseDirFlags(fs *flag.FlagSet, args []string, usage string, stderr io.Writer) (dir string, code int, ok bool) {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		dir, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return "", 0, false
+		}
+		return "", 2, false
+	}
+	if dir == "" && fs.NArg() == 1 {
+		dir = fs.Arg(0)
+	} else if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "kakunin %s: unexpected arguments %q\n\n%s", fs.Name(), fs.Args(), usage)
+		return "", 2, false
+	}
+	return dir, 0, true
 }
