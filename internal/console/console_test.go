@@ -52,7 +52,8 @@ type env struct {
 	urls []string
 }
 
-func newEnv(t *testing.T, dbURL string, insecure bool, opts ...func(*console.Deps)) *env {
+// openStore opens and migrates the test database, with a vault over it.
+func openStore(t *testing.T, dbURL string) (*store.Store, *vault.Vault) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, dbURL)
@@ -67,8 +68,14 @@ func newEnv(t *testing.T, dbURL string, insecure bool, opts ...func(*console.Dep
 	if err != nil {
 		t.Fatal(err)
 	}
+	return st, vault.New(km, st)
+}
+
+func newEnv(t *testing.T, dbURL string, insecure bool, opts ...func(*console.Deps)) *env {
+	t.Helper()
+	st, vlt := openStore(t, dbURL)
 	e := &env{t: t, st: st, clock: &clock{t: time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)}, logs: &bytes.Buffer{}}
-	d := console.Deps{Store: st, Audit: audit.New(st, e.clock.Now), Vault: vault.New(km, st),
+	d := console.Deps{Store: st, Audit: audit.New(st, e.clock.Now), Vault: vlt,
 		Now: e.clock.Now, Log: slog.New(slog.NewTextHandler(e.logs, nil)), InsecureCookie: insecure}
 	for _, o := range opts {
 		o(&d)

@@ -21,7 +21,6 @@ import (
 	"github.com/kakunin-dev/kakunin/internal/blob"
 	"github.com/kakunin-dev/kakunin/internal/console"
 	"github.com/kakunin-dev/kakunin/internal/decision"
-	"github.com/kakunin-dev/kakunin/internal/store"
 	"github.com/kakunin-dev/kakunin/internal/store/storetest"
 	"github.com/kakunin-dev/kakunin/internal/tenant"
 	"github.com/kakunin-dev/kakunin/internal/vault"
@@ -96,24 +95,13 @@ func newReviewEnv(t *testing.T, dbURL string) *reviewEnv {
 func newReviewEnvPolicy(t *testing.T, dbURL string, policy webhook.URLPolicy) *reviewEnv {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	km, err := vault.ParseMasterKeys("k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, vlt := openStore(t, dbURL)
 	blobs, err := blob.NewFS(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := &reviewEnv{env: &env{t: t, st: st, clock: &clock{t: time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)}, logs: &bytes.Buffer{}},
-		events: &publisher{}, vault: vault.New(km, st)}
+		events: &publisher{}, vault: vlt}
 	log := audit.New(st, e.clock.Now)
 	e.svc = verification.NewService(verification.Deps{Store: st, Sealer: e.vault, Blobs: blobs, Audit: log, Events: e.events,
 		Jobs: noJobs{}, Judge: decision.Judge, Checks: []verification.Check{faceCheck{}}, Records: st, Reviews: st, Policies: st, Now: e.clock.Now})
