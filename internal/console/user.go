@@ -163,6 +163,9 @@ type Store interface {
 	EnableConsoleUser(ctx context.Context, id string) error
 	// SetConsoleUserRole changes the user's role; the tenants stay.
 	SetConsoleUserRole(ctx context.Context, id string, role Role) error
+	// SetConsoleUserTenants replaces the tenants the user may act on; none
+	// means every tenant.
+	SetConsoleUserTenants(ctx context.Context, id string, tenantIDs []string) error
 
 	InsertConsoleSession(ctx context.Context, s Session) error
 	ConsoleSessionByHash(ctx context.Context, hash []byte) (Session, error)
@@ -199,18 +202,9 @@ func CreateUser(ctx context.Context, st Store, email, role string, tenantNames [
 	if r == RoleBPO && len(tenantNames) == 0 {
 		return "", errkind.New(errkind.ErrInvalid, "tenant_required", "a bpo_reviewer must be assigned at least one tenant")
 	}
-	var tenantIDs []string
-	for _, name := range tenantNames {
-		t, err := st.TenantByName(ctx, name)
-		if err != nil {
-			return "", err
-		}
-		if t.ID == AuditTenant {
-			return "", errkind.New(errkind.ErrInvalid, "tenant_reserved", "the console pseudo-tenant cannot be assigned")
-		}
-		if !slices.Contains(tenantIDs, t.ID) {
-			tenantIDs = append(tenantIDs, t.ID)
-		}
+	tenantIDs, err := tenantIDsByName(ctx, st, tenantNames)
+	if err != nil {
+		return "", err
 	}
 	password = generatePassword()
 	hash, err := HashPassword(password)
@@ -223,6 +217,27 @@ func CreateUser(ctx context.Context, st Store, email, role string, tenantNames [
 		return "", err
 	}
 	return password, nil
+}
+
+// tenantIDsByName resolves the names of the tenants a user is given,
+// without repeats and sorted; an unknown name is not found, and the
+// console's own pseudo-tenant cannot be given.
+func tenantIDsByName(ctx context.Context, st Store, names []string) ([]string, error) {
+	var ids []string
+	for _, name := range names {
+		t, err := st.TenantByName(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		if t.ID == AuditTenant {
+			return nil, errkind.New(errkind.ErrInvalid, "tenant_reserved", "the console pseudo-tenant cannot be assigned")
+		}
+		if !slices.Contains(ids, t.ID) {
+			ids = append(ids, t.ID)
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
 }
 
 // passwordAlphabet leaves out look-alikes (0/O, 1/l/I) so the initial

@@ -37,6 +37,7 @@ func (h *Handler) routeUsers() {
 type userRow struct {
 	ID, Email, Role, Tenants, SecondFactor, Status, Created string
 	Locked, CanUnlock, Disabled, HasTOTP, MustChange, Self  bool
+	TenantIDs                                               []string
 }
 
 // newUserForm is the create form as last submitted, to correct an error.
@@ -77,7 +78,7 @@ func (h *Handler) renderUsers(w http.ResponseWriter, r *http.Request, st *reqSta
 	for _, u := range users {
 		row := userRow{ID: u.ID, Email: u.Email, Role: string(u.Role), Created: jstTime(u.CreatedAt),
 			HasTOTP: u.TOTPSealed != nil, MustChange: u.MustChangePassword, Self: u.ID == st.user.ID,
-			Disabled: u.DisabledAt != nil, Locked: u.LockedUntil != nil && now.Before(*u.LockedUntil)}
+			Disabled: u.DisabledAt != nil, Locked: u.LockedUntil != nil && now.Before(*u.LockedUntil), TenantIDs: u.Tenants}
 		row.CanUnlock = row.Locked || u.FailedAttempts > 0
 		var tn []string
 		for _, id := range u.Tenants {
@@ -202,6 +203,7 @@ var userActions = map[string]string{
 	"disable":        "disable",
 	"enable":         "enable",
 	"role":           "change the role of",
+	"tenants":        "change the tenants of",
 }
 
 func (h *Handler) userAction(w http.ResponseWriter, r *http.Request, st *reqState) {
@@ -256,6 +258,12 @@ func (h *Handler) userAction(w http.ResponseWriter, r *http.Request, st *reqStat
 		})
 	case "role":
 		err = h.changeRole(ctx, r, st, u, Role(r.PostForm.Get("role")))
+	case "tenants":
+		if names := r.PostForm["tenant"]; len(names) > 1000 {
+			err = errkind.New(errkind.ErrInvalid, "form_invalid", "the form could not be read")
+		} else {
+			err = h.changeTenants(ctx, r, st, u, names)
+		}
 	}
 	if err != nil {
 		h.usersError(w, r, st, err, newUserForm{Role: string(RoleReviewer)})
@@ -333,12 +341,43 @@ func (h *Handler) changeRole(ctx context.Context, r *http.Request, st *reqState,
 		return errkind.New(errkind.ErrConflict, "role_unchanged", "the user already has the role %s", role)
 	case role == RoleBPO && len(u.Tenants) == 0:
 		return errkind.New(errkind.ErrInvalid, "tenant_required",
-			"a bpo_reviewer must be assigned at least one tenant, and this user has access to every tenant; create a new user instead")
+			"a bpo_reviewer must be assigned at least one tenant, and this user has access to every tenant; give the user tenants first")
 	}
 	return h.d.Store.InTx(ctx, func(ctx context.Context) error {
 		if err := h.d.Store.SetConsoleUserRole(ctx, u.ID, role); err != nil {
 			return err
 		}
 		return h.userAudit(ctx, r, st, "console.user_role_changed", u.ID, map[string]any{"from": string(u.Role), "to": string(role)})
+	})
+}
+
+// changeTenants replaces the tenants the user may act on. The user's
+// sessions stay: every request reads the user again, so a narrower scope
+// applies from the next page they open.
+func (h *Handler) changeTenants(ctx context.Context, r *http.Request, st *reqState, u User, names []string) error {
+	ids, err := tenantIDsByName(ctx, h.d.Store, names)
+	if err != nil {
+		return err
+	}
+	from := slices.Clone(u.Tenants)
+	slices.Sort(from)
+	switch {
+	case u.Role == RoleBPO && len(ids) == 0:
+		return errkind.New(errkind.ErrInvalid, "tenant_required", "a bpo_reviewer must be assigned at least one tenant")
+	case slices.Equal(from, ids):
+		return errkind.New(errkind.ErrConflict, "tenants_unchanged", "the user already has exactly these tenants")
+	}
+	if from == nil {
+		from = []string{}
+	}
+	to := ids
+	if to == nil {
+		to = []string{}
+	}
+	return h.d.Store.InTx(ctx, func(ctx context.Context) error {
+		if err := h.d.Store.SetConsoleUserTenants(ctx, u.ID, ids); err != nil {
+			return err
+		}
+		return h.userAudit(ctx, r, st, "console.user_tenants_changed", u.ID, map[string]any{"from": from, "to": to})
 	})
 }

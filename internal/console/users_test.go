@@ -325,3 +325,79 @@ func TestUsersAccess(t *testing.T) {
 		}
 	})
 }
+
+// TestUsersTenants: an admin changes which tenants a user may act on; the
+// change applies to the user's open session at the next page, bad forms
+// are refused without a change, and each change is audited.
+func TestUsersTenants(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, newDB func(testing.TB) string) {
+		e := newReviewEnv(t, newDB(t))
+		ctx := context.Background()
+		adm, admActor := e.staff("admin@example.jp", "admin")
+		rev, revActor := e.staff("rev@example.jp", "reviewer", "acme")
+		id := strings.TrimPrefix(revActor, "console:")
+		_, bpoActor := e.staff("bpo@example.jp", "bpo_reviewer", "acme")
+		bpoID := strings.TrimPrefix(bpoActor, "console:")
+		acmeCase, otherCase := e.reviewCase(e.acme.ID, "t-1"), e.reviewCase(e.other.ID, "t-2")
+		page := func(c *http.Client, v string) int { return e.get(c, "/console/cases/"+v).status }
+		if a, o := page(rev, acmeCase.ID), page(rev, otherCase.ID); a != http.StatusOK || o != http.StatusNotFound {
+			t.Fatalf("before: acme case %d, other case %d; want 200 and 404", a, o)
+		}
+		set := func(user string, tenants ...string) resp {
+			return e.post(adm, "/console/users", "/console/users/"+user+"/tenants", url.Values{"tenant": tenants})
+		}
+		list := e.get(adm, "/console/users")
+		if !strings.Contains(list.body, `action="/console/users/`+id+`/tenants"`) {
+			t.Fatalf("users page: no tenants form for the reviewer\n%s", list.body)
+		}
+
+		// Move the reviewer from acme to other: the open session follows.
+		want(t, set(id, "other"), http.StatusSeeOther, "/console/users")
+		if a, o := page(rev, acmeCase.ID), page(rev, otherCase.ID); a != http.StatusNotFound || o != http.StatusOK {
+			t.Fatalf("after the move: acme case %d, other case %d; want 404 and 200", a, o)
+		}
+		// No tenant ticked: every tenant.
+		want(t, set(id), http.StatusSeeOther, "/console/users")
+		if a, o := page(rev, acmeCase.ID), page(rev, otherCase.ID); a != http.StatusOK || o != http.StatusOK {
+			t.Fatalf("with every tenant: acme case %d, other case %d; want 200 and 200", a, o)
+		}
+		if u, err := e.st.ConsoleUserByID(ctx, id); err != nil || len(u.Tenants) != 0 {
+			t.Fatalf("stored tenants %v, %v; want none (every tenant)", u.Tenants, err)
+		}
+
+		// Refusals leave the stored tenants as they were.
+		for _, tc := range []struct {
+			user    string
+			tenants []string
+			status  int
+			msg     string
+		}{
+			{bpoID, nil, http.StatusUnprocessableEntity, "A bpo_reviewer must be assigned at least one tenant"},
+			{bpoID, []string{"acme"}, http.StatusConflict, "already has exactly these tenants"},
+			{bpoID, []string{"ghost"}, http.StatusUnprocessableEntity, "No such tenant"},
+			{bpoID, []string{console.AuditTenant}, http.StatusUnprocessableEntity, ""},
+			{strings.TrimPrefix(admActor, "console:"), []string{"acme"}, http.StatusForbidden, "You cannot change the tenants of your own account"},
+		} {
+			r := set(tc.user, tc.tenants...)
+			if r.status != tc.status || !strings.Contains(r.body, tc.msg) {
+				t.Fatalf("tenants %v for %s: got %d; want %d with %q\n%s", tc.tenants, tc.user, r.status, tc.status, tc.msg, r.body)
+			}
+		}
+		if u, _ := e.st.ConsoleUserByID(ctx, bpoID); !slices.Equal(u.Tenants, []string{e.acme.ID}) {
+			t.Fatalf("the bpo_reviewer's tenants after refusals: %v; want [acme]", u.Tenants)
+		}
+		want(t, set(bpoID, "acme", "other", "acme"), http.StatusSeeOther, "/console/users")
+		u, _ := e.st.ConsoleUserByID(ctx, bpoID)
+		if wantIDs := []string{e.acme.ID, e.other.ID}; !slices.Equal(u.Tenants, slices.Sorted(slices.Values(wantIDs))) {
+			t.Fatalf("the bpo_reviewer's tenants: %v; want acme and other once each", u.Tenants)
+		}
+
+		entries := e.consoleEntries()
+		if n := countPrefix(entries, admActor+" console.user_tenants_changed "+id+" "); n != 2 {
+			t.Errorf("%d tenant changes recorded for the reviewer; want 2\n%s", n, strings.Join(entries, "\n"))
+		}
+		if n := countPrefix(entries, admActor+" console.user_tenants_changed "+bpoID+" "); n != 1 {
+			t.Errorf("%d tenant changes recorded for the bpo_reviewer; want 1", n)
+		}
+	})
+}

@@ -227,6 +227,25 @@ func (s *Store) SetConsoleUserRole(ctx context.Context, id string, role console.
 	return s.updateConsoleUser(ctx, `UPDATE console_users SET role = ? WHERE id = ?`, string(role), id)
 }
 
+// SetConsoleUserTenants replaces the user's tenant scope in one
+// transaction; an unknown user is not found.
+func (s *Store) SetConsoleUserTenants(ctx context.Context, id string, tenantIDs []string) error {
+	return s.InTx(ctx, func(ctx context.Context) error {
+		if _, err := s.ConsoleUserByID(ctx, id); err != nil {
+			return err
+		}
+		if _, err := s.exec(ctx, `DELETE FROM console_user_tenants WHERE user_id = ?`, id); err != nil {
+			return err
+		}
+		for _, t := range tenantIDs {
+			if _, err := s.exec(ctx, `INSERT INTO console_user_tenants (user_id, tenant_id) VALUES (?, ?)`, id, t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // ConfirmConsoleTOTP marks the stored secret enrolled.
 func (s *Store) ConfirmConsoleTOTP(ctx context.Context, id string, at time.Time) error {
 	return s.updateConsoleUser(ctx, `UPDATE console_users SET totp_enrolled_at = ? WHERE id = ? AND totp_sealed IS NOT NULL`, us(at), id)
