@@ -135,6 +135,8 @@ func New(d Deps) *Handler {
 	h.mux.HandleFunc("GET /console/login/totp/qr.png", h.withSession(StagePassword, h.totpQR))
 	if h.webauthn != nil {
 		h.mux.HandleFunc("POST /console/login/passkey", h.throttled(h.withSession(StagePassword, h.passkeyLogin)))
+		h.mux.HandleFunc("POST /console/login/passkey/options", h.throttled(h.passkeyOptions))
+		h.mux.HandleFunc("POST /console/login/with-passkey", h.throttled(h.passkeySignIn))
 		h.mux.HandleFunc("POST /console/account/passkeys", h.withSession(StageFull, h.addPasskey))
 		h.mux.HandleFunc("POST /console/account/passkeys/{id}/remove", h.withSession(StageFull, h.removePasskey))
 	}
@@ -396,7 +398,12 @@ func (h *Handler) renderLogin(w http.ResponseWriter, r *http.Request, status int
 		token = randomToken()
 		h.setCookie(w, loginCookie, token, "/console/login", 3600)
 	}
-	h.render(w, r, status, "login", page{Title: "Sign in", CSRF: token, Error: msg})
+	h.render(w, r, status, "login", page{Title: "Sign in", CSRF: token, Error: msg, Data: loginData{Passkeys: h.webauthn != nil}})
+}
+
+// loginData is what the sign-in page shows besides the password form.
+type loginData struct {
+	Passkeys bool // the passkey sign-in form
 }
 
 const badLogin = "The email or password is wrong, or the account is locked for a while."

@@ -45,6 +45,12 @@ type PasskeyStore interface {
 	// TakeConsoleWebAuthnState returns and clears it (nil: none).
 	SetConsoleWebAuthnState(ctx context.Context, hash []byte, state []byte) error
 	TakeConsoleWebAuthnState(ctx context.Context, hash []byte) ([]byte, error)
+	// PutConsoleLoginCeremony keeps the ceremony a sign-in page started
+	// before anyone signed in, under its pre-sign-in token's hash, until
+	// expires; TakeConsoleLoginCeremony returns and deletes it (nil: none,
+	// or expired).
+	PutConsoleLoginCeremony(ctx context.Context, hash, state []byte, expires, now time.Time) error
+	TakeConsoleLoginCeremony(ctx context.Context, hash []byte, now time.Time) ([]byte, error)
 }
 
 // maxPasskeys bounds a user's passkeys.
@@ -329,6 +335,191 @@ func (h *Handler) passkeyLogin(w http.ResponseWriter, r *http.Request, st *reqSt
 		h.internal(w, r, err)
 		return
 	}
+	next := "/console/"
+	if u.MustChangePassword {
+		next = "/console/password"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// ---- sign-in with a passkey alone ----
+
+// A discoverable passkey that verified its user (PIN or biometric on the
+// device) is two factors in one: something held and something known or
+// been. So a user who has a passkey may sign in with it alone, without
+// the password. The sign-in page's form asks the server for a ceremony
+// (passkeyOptions), the browser lets the user pick a passkey, and the
+// answer comes back as a form (passkeySignIn). The ceremony is kept under
+// the hash of the page's pre-sign-in token, which is also the form's CSRF
+// token, and an answer spends it.
+
+// loginCeremonyLife is how long a started passkey sign-in stays open.
+const loginCeremonyLife = 5 * time.Minute
+
+// loginForm checks the sign-in page's CSRF token against its cookie and
+// returns the token; "" (after answering) when the form is refused.
+func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) string {
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := r.ParseForm(); err != nil {
+		h.fail(w, r, http.StatusBadRequest, "The form could not be read.")
+		return ""
+	}
+	c, err := r.Cookie(loginCookie)
+	if err != nil || len(c.Value) != 43 || !equal(r.PostForm.Get(csrfField), c.Value) {
+		h.fail(w, r, http.StatusForbidden, "The form was not sent by this console (CSRF token missing or wrong). Reload the sign-in page.")
+		return ""
+	}
+	return c.Value
+}
+
+// passkeyOptions starts a passkey sign-in and answers the browser's
+// options as JSON. User verification is required: without it a passkey
+// is one factor only.
+func (h *Handler) passkeyOptions(w http.ResponseWriter, r *http.Request) {
+	token := h.loginForm(w, r)
+	if token == "" {
+		return
+	}
+	ctx, now := r.Context(), h.d.Now().UTC()
+	assertion, sd, err := h.webauthn.BeginDiscoverableLogin(webauthn.WithUserVerification(protocol.VerificationRequired))
+	if err != nil {
+		h.internal(w, r, err)
+		return
+	}
+	state, err := json.Marshal(sd)
+	if err == nil {
+		err = h.d.Passkeys.PutConsoleLoginCeremony(ctx, hashToken(token), state, now.Add(loginCeremonyLife), now)
+	}
+	if err != nil {
+		h.internal(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(assertion.Response)
+}
+
+// passkeySignIn judges the browser's answer to the sign-in page's
+// ceremony. A refusal for a known user counts towards their lock-out like
+// a wrong password; every refusal gets the same answer.
+func (h *Handler) passkeySignIn(w http.ResponseWriter, r *http.Request) {
+	token := h.loginForm(w, r)
+	if token == "" {
+		return
+	}
+	ctx, now := r.Context(), h.d.Now()
+	b, err := h.d.Passkeys.TakeConsoleLoginCeremony(ctx, hashToken(token), now.UTC())
+	if err != nil {
+		h.internal(w, r, err)
+		return
+	}
+	var (
+		u      User
+		known  bool
+		list   []Passkey
+		cred   *webauthn.Credential
+		reason = "passkey_expired"
+	)
+	var sd webauthn.SessionData
+	if b != nil && json.Unmarshal(b, &sd) == nil {
+		reason = "passkey_refused"
+		parsed, perr := protocol.ParseCredentialRequestResponseBody(strings.NewReader(r.PostForm.Get("credential")))
+		if perr == nil {
+			var lookup error
+			owner := func(_, userHandle []byte) (webauthn.User, error) {
+				uu, err := h.d.Store.ConsoleUserByID(ctx, string(userHandle))
+				if err != nil {
+					if !errors.Is(err, errkind.ErrNotFound) {
+						lookup = err
+					}
+					return nil, err
+				}
+				var wu waUser
+				list, wu, err = h.passkeysOf(ctx, uu)
+				if err != nil {
+					lookup = err
+					return nil, err
+				}
+				u, known = uu, true
+				return wu, nil
+			}
+			_, cred, err = h.webauthn.ValidatePasskeyLogin(owner, sd, parsed)
+			if lookup != nil {
+				h.internal(w, r, lookup)
+				return
+			}
+			if err != nil {
+				cred = nil
+			}
+		}
+	}
+	switch {
+	case cred == nil:
+	case cred.Authenticator.CloneWarning:
+		cred, reason = nil, "passkey_cloned"
+	case !cred.Flags.UserVerified:
+		cred, reason = nil, "passkey_unverified"
+	}
+	refuse := func(reason string, counts bool) {
+		var err error
+		switch {
+		case counts:
+			err = h.failed(ctx, r, u, reason)
+		case known:
+			err = h.audit(ctx, r, actorOf(u), "console.login_failed", u.ID, map[string]string{"reason": reason})
+		default:
+			err = h.audit(ctx, r, "anonymous", "console.login_failed", "", map[string]string{"reason": reason})
+		}
+		if err != nil {
+			h.internal(w, r, err)
+			return
+		}
+		h.renderLogin(w, r, http.StatusUnauthorized, "The passkey was not accepted. Try again, or sign in with your password.")
+	}
+	if known {
+		// A disabled or locked user, or one whose second factor an admin
+		// reset, signs in no other way either.
+		why := signInRefused(u, now)
+		if why == "" && u.TOTPEnrolledAt == nil {
+			why = "second_factor_reset"
+		}
+		if why != "" {
+			refuse(why, false)
+			return
+		}
+	}
+	if cred == nil {
+		refuse(reason, known)
+		return
+	}
+	id := base64.RawURLEncoding.EncodeToString(cred.ID)
+	found := false
+	for _, p := range list {
+		found = found || p.ID == id
+	}
+	state, err := json.Marshal(cred)
+	if err != nil || !found {
+		h.internal(w, r, errors.Join(err, errors.New("console: the validated passkey is not the user's")))
+		return
+	}
+	err = h.d.Store.InTx(ctx, func(ctx context.Context) error {
+		if err := h.d.Passkeys.UseConsolePasskey(ctx, u.ID, id, state, now.UTC()); err != nil {
+			return err
+		}
+		if err := h.d.Store.ConsoleLoginSucceeded(ctx, u.ID); err != nil {
+			return err
+		}
+		if err := h.startSession(ctx, w, u.ID, StageFull); err != nil {
+			return err
+		}
+		return h.audit(ctx, r, actorOf(u), "console.login_succeeded", u.ID,
+			map[string]string{"role": string(u.Role), "factor": "passkey_only", "passkey": shortID(id)})
+	})
+	if err != nil {
+		h.internal(w, r, err)
+		return
+	}
+	h.setCookie(w, loginCookie, "", "/console/login", -1)
 	next := "/console/"
 	if u.MustChangePassword {
 		next = "/console/password"

@@ -15,8 +15,8 @@ import (
 // TestBrowserPasskey: a reviewer adds a passkey on the account page with
 // Chromium's virtual authenticator (a real WebAuthn ceremony: the browser
 // signs, go-webauthn verifies), signs out, and signs in again with the
-// password and the passkey instead of a TOTP code. Adding, using and
-// removing are audited.
+// password and the passkey instead of a TOTP code, and then with the
+// passkey alone. Adding, using and removing are audited.
 func TestBrowserPasskey(t *testing.T) {
 	s := browsertest.NewServer(t, func(cfg *config.Config) {
 		// WebAuthn needs a domain name or localhost as the relying party;
@@ -58,6 +58,13 @@ func TestBrowserPasskey(t *testing.T) {
 	browsertest.Click(t, b.ctx, "#use-passkey")
 	b.heading("Console")
 
+	// The passkey alone, without the password: the virtual authenticator
+	// keeps it as a discoverable credential and verifies its user.
+	b.signOut()
+	b.shot.Take(b.ctx, "login-passkey")
+	browsertest.Click(t, b.ctx, "#signin-passkey")
+	b.heading("Console")
+
 	b.open("/console/account")
 	b.heading("Your account")
 	if txt := b.text(); strings.Contains(txt, "never") {
@@ -83,9 +90,11 @@ func TestBrowserPasskey(t *testing.T) {
 			got = append(got, e.Action)
 		case e.Action == "console.login_succeeded" && strings.Contains(e.Detail, `"factor":"passkey"`):
 			got = append(got, "login_with_passkey")
+		case e.Action == "console.login_succeeded" && strings.Contains(e.Detail, `"factor":"passkey_only"`):
+			got = append(got, "login_with_passkey_only")
 		}
 	}
-	if strings.Join(got, " ") != "console.passkey_added login_with_passkey console.passkey_removed" {
-		t.Fatalf("audit entries %q; want the passkey added, used to sign in, and removed", got)
+	if strings.Join(got, " ") != "console.passkey_added login_with_passkey login_with_passkey_only console.passkey_removed" {
+		t.Fatalf("audit entries %q; want the passkey added, used as second factor, used alone to sign in, and removed", got)
 	}
 }

@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -130,4 +131,131 @@ func countContains(list []string, prefix, part string) int {
 		}
 	}
 	return n
+}
+
+// TestPasskeySignInRefusals: the sign-in with a passkey alone, as far as a
+// test without an authenticator can take it (TestBrowserPasskey signs in
+// for real). The options need the page's CSRF token and require user
+// verification; an answer spends its ceremony, an expired ceremony is
+// refused, an answer naming a user counts towards that user's lock-out,
+// and a disabled user is refused without counting. Every refusal is the
+// same 401 and is audited.
+func TestPasskeySignInRefusals(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, newDB func(testing.TB) string) {
+		e := newEnv(t, newDB(t), false, withPasskeys)
+		ctx := context.Background()
+		pw := e.user("rev@example.jp", "reviewer")
+		e.signIn(e.browser(), "rev@example.jp", pw, nil)
+		e.settled("rev@example.jp")
+		u, err := e.st.ConsoleUserByEmail(ctx, "rev@example.jp")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cred, _ := json.Marshal(webauthn.Credential{ID: []byte("credential-id-0002"), PublicKey: []byte{1, 2, 3}})
+		if err := e.st.InsertConsolePasskey(ctx, console.Passkey{ID: "Y3JlZGVudGlhbC1pZC0wMDAy", UserID: u.ID, Name: "key", Credential: cred, CreatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+
+		c := e.browser()
+		login := e.get(c, "/console/login")
+		if !strings.Contains(login.body, `id="passkey-signin"`) {
+			t.Fatalf("the sign-in page does not offer a passkey:\n%s", login.body)
+		}
+		tok := csrf(t, login)
+		if r := e.do(c, http.MethodPost, "/console/login/passkey/options", url.Values{"csrf": {"wrong"}}); r.status != http.StatusForbidden {
+			t.Fatalf("options with a wrong CSRF token: %d; want 403", r.status)
+		}
+		options := func() {
+			t.Helper()
+			r := e.do(c, http.MethodPost, "/console/login/passkey/options", url.Values{"csrf": {tok}})
+			var o struct {
+				Challenge        string `json:"challenge"`
+				UserVerification string `json:"userVerification"`
+				RPID             string `json:"rpId"`
+			}
+			if r.status != http.StatusOK || json.Unmarshal([]byte(r.body), &o) != nil || len(o.Challenge) < 40 ||
+				o.UserVerification != "required" || o.RPID != "console.example.jp" || r.header.Get("Cache-Control") != "no-store" {
+				t.Fatalf("options: %d %+v\n%s", r.status, o, r.body)
+			}
+		}
+		answer := func(credential string) resp {
+			t.Helper()
+			r := e.do(c, http.MethodPost, "/console/login/with-passkey", url.Values{"csrf": {tok}, "credential": {credential}})
+			if r.status != http.StatusUnauthorized || !strings.Contains(r.body, "passkey was not accepted") {
+				t.Fatalf("answer %.40q: %d; want 401\n%s", credential, r.status, r.body)
+			}
+			return r
+		}
+		reasons := func() []string {
+			var out []string
+			for _, a := range e.actions() {
+				if strings.HasPrefix(a, "console.login_failed ") {
+					var d map[string]string
+					_ = json.Unmarshal([]byte(strings.TrimPrefix(a, "console.login_failed ")), &d)
+					out = append(out, d["reason"])
+				}
+			}
+			return out
+		}
+
+		// A garbled answer names nobody; answering again finds the
+		// ceremony spent.
+		options()
+		answer(`{"id":"x"}`)
+		answer(`{"id":"x"}`)
+		// A ceremony left open too long.
+		options()
+		e.clock.Add(6 * time.Minute)
+		answer(`{"id":"x"}`)
+		if got := strings.Join(reasons(), " "); got != "passkey_refused passkey_expired passkey_expired" {
+			t.Fatalf("failure reasons %q", got)
+		}
+
+		// An answer that names the user and their passkey but whose
+		// signature is not the key's: a failed attempt of that user.
+		b64 := func(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+		forged := func() string {
+			client, _ := json.Marshal(map[string]string{"type": "webauthn.get", "challenge": b64([]byte("not the challenge")), "origin": "https://console.example.jp"})
+			auth := make([]byte, 37)
+			auth[32] = 0x05 // user present and verified
+			b, _ := json.Marshal(map[string]any{"id": "Y3JlZGVudGlhbC1pZC0wMDAy", "rawId": "Y3JlZGVudGlhbC1pZC0wMDAy", "type": "public-key",
+				"response": map[string]string{"clientDataJSON": b64(client), "authenticatorData": b64(auth), "signature": b64([]byte{0x30, 0x00}), "userHandle": b64([]byte(u.ID))}})
+			return string(b)
+		}
+		options()
+		answer(forged())
+		if got, _ := e.st.ConsoleUserByID(ctx, u.ID); got.FailedAttempts != 1 {
+			t.Fatalf("failed attempts after a forged answer: %d; want 1", got.FailedAttempts)
+		}
+		if got := reasons(); got[len(got)-1] != "passkey_refused" {
+			t.Fatalf("failure reasons %q", got)
+		}
+		// A disabled user is refused before the answer is judged, and it
+		// does not count.
+		if err := e.st.DisableConsoleUser(ctx, u.ID, e.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		options()
+		answer(forged())
+		if got, _ := e.st.ConsoleUserByID(ctx, u.ID); got.FailedAttempts != 1 {
+			t.Fatalf("failed attempts after a disabled user's answer: %d; want 1", got.FailedAttempts)
+		}
+		if got := reasons(); got[len(got)-1] != "disabled" {
+			t.Fatalf("failure reasons %q", got)
+		}
+		if sessions := e.get(c, "/console/"); sessions.status != http.StatusSeeOther {
+			t.Fatalf("after refusals the browser has a session: %d", sessions.status)
+		}
+	})
+
+	// Without passkeys configured there is no such form or route.
+	e := newEnv(t, storetest.SQLite(t), false)
+	c := e.browser()
+	login := e.get(c, "/console/login")
+	if strings.Contains(login.body, "passkey-signin") {
+		t.Fatal("the sign-in page offers passkeys that are off")
+	}
+	if r := e.do(c, http.MethodPost, "/console/login/passkey/options", url.Values{"csrf": {csrf(t, login)}}); r.status != http.StatusNotFound && r.status != http.StatusMethodNotAllowed {
+		t.Fatalf("options with passkeys off: %d; want 404 or 405", r.status)
+	}
 }

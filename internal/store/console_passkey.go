@@ -104,3 +104,43 @@ func (s *Store) TakeConsoleWebAuthnState(ctx context.Context, hash []byte) ([]by
 	}
 	return []byte(state.String), nil
 }
+
+// PutConsoleLoginCeremony keeps the ceremony a sign-in page started, under
+// the hash of its pre-sign-in token, until expires; a newer ceremony of the
+// same token replaces it. Expired ceremonies of every page go at the same
+// time, so the table holds only live ones.
+func (s *Store) PutConsoleLoginCeremony(ctx context.Context, hash, state []byte, expires, now time.Time) error {
+	return s.InTx(ctx, func(ctx context.Context) error {
+		if _, err := s.exec(ctx, `DELETE FROM console_login_ceremonies WHERE expires_at <= ? OR token_hash = ?`, us(now), hash); err != nil {
+			return err
+		}
+		_, err := s.exec(ctx, `INSERT INTO console_login_ceremonies (token_hash, state, expires_at) VALUES (?, ?, ?)`,
+			hash, string(state), us(expires))
+		return err
+	})
+}
+
+// TakeConsoleLoginCeremony returns the live ceremony of the token and
+// deletes it, so one answer spends it; nil when there is none or it has
+// expired.
+func (s *Store) TakeConsoleLoginCeremony(ctx context.Context, hash []byte, now time.Time) ([]byte, error) {
+	var state string
+	var expires int64
+	found := false
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		err := s.queryRow(ctx, `SELECT state, expires_at FROM console_login_ceremonies WHERE token_hash = ?`, hash).Scan(&state, &expires)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		found = true
+		_, err = s.exec(ctx, `DELETE FROM console_login_ceremonies WHERE token_hash = ?`, hash)
+		return err
+	})
+	if err != nil || !found || !fromUS(expires).After(now) {
+		return nil, err
+	}
+	return []byte(state), nil
+}

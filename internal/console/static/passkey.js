@@ -1,9 +1,25 @@
-// Passkeys in the console. The server renders the WebAuthn options of the
-// ceremony it started into the form (data-options); this script asks the
-// browser for the credential, puts its JSON form into the form's
+// Passkeys in the console. For a ceremony the server started with the page,
+// the form carries its WebAuthn options (data-options); for the sign-in
+// without a password, the form names where to ask for them
+// (data-options-url, posted with the form's CSRF token). This script asks
+// the browser for the credential, puts its JSON form into the form's
 // "credential" field and sends the form as usual (with its CSRF token).
 (function () {
   'use strict';
+  async function options(form) {
+    if (!form.dataset.optionsUrl) return JSON.parse(form.dataset.options);
+    const resp = await fetch(form.dataset.optionsUrl, {
+      method: 'POST',
+      credentials: 'same-origin',
+      body: new URLSearchParams({ csrf: form.elements.csrf.value }),
+    });
+    if (!resp.ok) {
+      const e = new Error('the server answered ' + resp.status);
+      e.name = resp.status === 429 ? 'TooManyAttempts' : 'ServerRefused';
+      throw e;
+    }
+    return resp.json();
+  }
   function wire(form, create) {
     if (!form) return;
     const status = document.createElement('p');
@@ -19,7 +35,7 @@
       ev.preventDefault();
       status.textContent = 'Waiting for the passkey…';
       try {
-        const opts = JSON.parse(form.dataset.options);
+        const opts = await options(form);
         const cred = create
           ? await navigator.credentials.create({ publicKey: pkc.parseCreationOptionsFromJSON(opts) })
           : await navigator.credentials.get({ publicKey: pkc.parseRequestOptionsFromJSON(opts) });
@@ -32,4 +48,5 @@
   }
   wire(document.getElementById('passkey-add'), true);
   wire(document.getElementById('passkey-login'), false);
+  wire(document.getElementById('passkey-signin'), false);
 })();
