@@ -365,10 +365,13 @@ func TestBrowserConsole(t *testing.T) {
 	if page := b.text(); !strings.Contains(page, "Claimed by you") || !strings.Contains(page, "見本 花子") {
 		t.Fatalf("case page after claiming:\n%s", page)
 	}
+	// The photos are decrypted on request and may arrive after the page:
+	// wait for both (a loaded machine can take seconds), then judge.
 	var loaded bool
-	b.run(chromedp.Evaluate(`[...document.querySelectorAll('.side-by-side img')].every(i => i.complete && i.naturalWidth > 0) && document.querySelectorAll('.side-by-side img').length === 2`, &loaded))
-	if !loaded {
-		t.Error("the evidence photos did not load side by side")
+	err = chromedp.Run(b.ctx, chromedp.Poll(`[...document.querySelectorAll('.side-by-side img')].every(i => i.complete && i.naturalWidth > 0) && document.querySelectorAll('.side-by-side img').length === 2`,
+		&loaded, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
+	if err != nil || !loaded {
+		t.Errorf("the evidence photos did not load side by side: %v", err)
 	}
 	b.shot.Take(b.ctx, "case")
 	publish(t, b.ctx, "case")
