@@ -252,9 +252,10 @@ func (b *consoleBrowser) signIn(m *staffMember, shots bool) {
 		b.t.Fatalf("TOTP secret %q: %v", key, err)
 	}
 	var qrOK bool
-	b.run(chromedp.Evaluate(`document.querySelector('img.qr').complete && document.querySelector('img.qr').naturalWidth > 0`, &qrOK))
-	if !qrOK {
-		b.t.Error("the enrolment QR code did not load")
+	err = chromedp.Run(b.ctx, chromedp.Poll(`document.querySelector('img.qr').complete && document.querySelector('img.qr').naturalWidth > 0`,
+		&qrOK, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
+	if err != nil || !qrOK {
+		b.t.Errorf("the enrolment QR code did not load: %v", err)
 	}
 	if shots {
 		b.shot.Take(b.ctx, "totp-enrol")
