@@ -4,7 +4,7 @@
 GO       ?= go
 BIN      := bin/kakunin
 # Packages whose tests exercise concurrency: run them under the race detector.
-RACE_PKGS := ./internal/vault/... ./internal/webhook/... ./internal/blob/... ./internal/audit/... ./internal/api/... ./internal/jpki/... ./internal/card/...
+RACE_PKGS := ./internal/vault/... ./internal/webhook/... ./internal/blob/... ./internal/audit/... ./internal/api/... ./internal/jpki/... ./internal/card/... ./internal/engine/...
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: run build test test-go lint fuzz bench tools clean

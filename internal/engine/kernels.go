@@ -1,0 +1,256 @@
+package engine
+
+import (
+	"math"
+	"math/bits"
+)
+
+// rotations returns codeBits rows of dim values: stacked random orthogonal
+// matrices (the last one cut short), drawn from seed. The same seed gives
+// the same rows, so only the seed is stored.
+func rotations(seed uint64, dim, codeBits int) []float32 {
+	g := gaussian{state: seed}
+	out := make([]float32, 0, codeBits*dim)
+	for len(out) < codeBits*dim {
+		rows := min(dim, codeBits-len(out)/dim)
+		block := make([][]float64, 0, rows)
+		for len(block) < rows {
+			v := make([]float64, dim)
+			for i := range v {
+				v[i] = g.next()
+			}
+			// Gram–Schmidt against the rows already in the block, twice for
+			// numerical safety; a (vanishingly unlikely) degenerate draw is
+			// simply drawn again.
+			for range 2 {
+				for _, b := range block {
+					var d float64
+					for i := range v {
+						d += v[i] * b[i]
+					}
+					for i := range v {
+						v[i] -= d * b[i]
+					}
+				}
+			}
+			var n float64
+			for _, x := range v {
+				n += x * x
+			}
+			if n < 1e-9 {
+				continue
+			}
+			n = 1 / math.Sqrt(n)
+			for i := range v {
+				v[i] *= n
+			}
+			block = append(block, v)
+		}
+		for _, b := range block {
+			for _, x := range b {
+				out = append(out, float32(x))
+			}
+		}
+	}
+	return out
+}
+
+// gaussian draws standard normal values from a splitmix64 stream with the
+// Box–Muller transform: written out here so that the rotations of a stored
+// seed do not depend on a library's choice of generator.
+type gaussian struct {
+	state uint64
+	spare float64
+	has   bool
+}
+
+func (g *gaussian) uint64() uint64 {
+	g.state += 0x9e3779b97f4a7c15
+	z := g.state
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+func (g *gaussian) next() float64 {
+	if g.has {
+		g.has = false
+		return g.spare
+	}
+	u1 := (float64(g.uint64()>>11) + 0.5) / (1 << 53) // in (0, 1)
+	u2 := float64(g.uint64()>>11) / (1 << 53)
+	r := math.Sqrt(-2 * math.Log(u1))
+	g.spare, g.has = r*math.Sin(2*math.Pi*u2), true
+	return r * math.Cos(2*math.Pi*u2)
+}
+
+// encode writes the sign code of a centred embedding into dst.
+func (ix *Index) encode(dst []uint64, centred []float32) {
+	clear(dst)
+	if ix.proj == nil {
+		for i, c := range centred {
+			if c > 0 {
+				dst[i/64] |= 1 << (i % 64)
+			}
+		}
+		return
+	}
+	d := ix.dim
+	for r := range ix.opt.CodeBits {
+		if dot32(ix.proj[r*d:(r+1)*d], centred) > 0 {
+			dst[r/64] |= 1 << (r % 64)
+		}
+	}
+}
+
+// queryCode is encode for a probe.
+func (ix *Index) queryCode(q []float32) (code []uint64, centred []float32) {
+	centred = make([]float32, ix.dim)
+	for i, x := range q {
+		centred[i] = x - ix.mean[i]
+	}
+	code = make([]uint64, ix.words)
+	ix.encode(code, centred)
+	return code, centred
+}
+
+// deadDist marks a deleted row in the distance array; live distances are
+// clamped below it so a histogram of 255 bins holds every live row.
+const deadDist = 255
+
+// scanCodes writes the Hamming distance between q and every code of rows
+// [lo, hi) into dist[lo:hi] (deleted rows get deadDist) and counts the live
+// distances into hist.
+func scanCodes(codes []uint64, words int, q []uint64, dead []bool, lo, hi int, dist []uint8, hist *[deadDist]uint32) {
+	switch words {
+	case 2:
+		q0, q1 := q[0], q[1]
+		c := codes[lo*2 : hi*2]
+		dd := dead[lo:hi]
+		out := dist[lo:hi]
+		for i := range out {
+			d := bits.OnesCount64(c[2*i]^q0) + bits.OnesCount64(c[2*i+1]^q1)
+			if dd[i] {
+				out[i] = deadDist
+				continue
+			}
+			out[i] = uint8(d)
+			hist[d]++
+		}
+	case 4:
+		q0, q1, q2, q3 := q[0], q[1], q[2], q[3]
+		c := codes[lo*4 : hi*4]
+		dd := dead[lo:hi]
+		out := dist[lo:hi]
+		for i := range out {
+			w := c[4*i : 4*i+4 : 4*i+4]
+			d := bits.OnesCount64(w[0]^q0) + bits.OnesCount64(w[1]^q1) + bits.OnesCount64(w[2]^q2) + bits.OnesCount64(w[3]^q3)
+			if dd[i] {
+				out[i] = deadDist
+				continue
+			}
+			d = min(d, deadDist-1)
+			out[i] = uint8(d)
+			hist[d]++
+		}
+	default:
+		for row := lo; row < hi; row++ {
+			if dead[row] {
+				dist[row] = deadDist
+				continue
+			}
+			d := 0
+			for w, x := range codes[row*words : (row+1)*words] {
+				d += bits.OnesCount64(x ^ q[w])
+			}
+			d = min(d, deadDist-1)
+			dist[row] = uint8(d)
+			hist[d]++
+		}
+	}
+}
+
+// quantise writes v as int8 steps into dst and returns the step.
+func quantise(dst []int8, v []float32) float32 {
+	var m float32
+	for _, x := range v {
+		m = max(m, float32(math.Abs(float64(x))))
+	}
+	if m == 0 {
+		clear(dst[:len(v)])
+		return 0
+	}
+	step := m / 127
+	inv := 1 / step
+	for i, x := range v {
+		dst[i] = int8(math.Round(float64(x * inv)))
+	}
+	return step
+}
+
+// dot8 is the integer dot product of two int8 vectors of equal length.
+func dot8(a, b []int8) int32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 int32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += int32(a[i]) * int32(b[i])
+		s1 += int32(a[i+1]) * int32(b[i+1])
+		s2 += int32(a[i+2]) * int32(b[i+2])
+		s3 += int32(a[i+3]) * int32(b[i+3])
+	}
+	for ; i < len(a); i++ {
+		s0 += int32(a[i]) * int32(b[i])
+	}
+	return s0 + s1 + s2 + s3
+}
+
+// dot32 is the float32 dot product of two vectors of equal length.
+func dot32(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// sqDist32 is the squared Euclidean distance in float32.
+func sqDist32(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		d0, d1, d2, d3 := a[i]-b[i], a[i+1]-b[i+1], a[i+2]-b[i+2], a[i+3]-b[i+3]
+		s0 += d0 * d0
+		s1 += d1 * d1
+		s2 += d2 * d2
+		s3 += d3 * d3
+	}
+	for ; i < len(a); i++ {
+		d := a[i] - b[i]
+		s0 += d * d
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// exactDistance is the one exact distance both Search and SearchExhaustive
+// report, so that their results compare bit for bit.
+func exactDistance(m Metric, q []float32, qnorm float32, x []float32, xnorm float32) float64 {
+	if m == Cosine {
+		if qnorm == 0 || xnorm == 0 {
+			return 1
+		}
+		return 1 - float64(dot32(q, x))/(float64(qnorm)*float64(xnorm))
+	}
+	return math.Sqrt(float64(sqDist32(q, x)))
+}
+
+func norm32(v []float32) float32 { return float32(math.Sqrt(float64(dot32(v, v)))) }
