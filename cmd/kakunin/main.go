@@ -64,6 +64,8 @@ Commands:
                                  against the ground truth: report.json, accuracy.png
   bench face IMG [--n N]         milliseconds per face stage
   bench documents DIR [--n N]    milliseconds per document (all zones, key fields) on "synth documents" photos
+  bench engine [--n N] [--dim D] [--queries Q] [--seed S] [--faces DIR]
+                                 1:N face index: ms per search, bytes per template, loss against exhaustive search
   evidence verify                decrypt every stored evidence object and check its hash; exit 1 on any failure
   webhook listen --addr ADDR --secret whsec_...
                                  a development receiver: verifies signatures, prints events
@@ -374,6 +376,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return exitError{code, errors.New("bench documents failed")}
 		}
 		return nil
+	case "bench engine":
+		return runBenchEngine(ctx, rest, stdout, stderr)
 	case "card jpki-face":
 		return cardJPKIFace(ctx, rest, stdout, stderr)
 	case "card read":
