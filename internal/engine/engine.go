@@ -54,8 +54,9 @@ type Options struct {
 	// CodeBits is the length of the sign code, a multiple of 64. Zero means
 	// 2×Dim rounded up to 64 with Rotate, Dim rounded up to 64 without.
 	CodeBits int
-	// Rotate projects the centred embedding with Seed's fixed random
-	// orthogonal rotations before taking signs (needed when CodeBits > Dim).
+	// Rotate turns the centred embedding with fixed random rotations drawn
+	// from Seed (randomised Walsh–Hadamard blocks) before taking signs;
+	// needed when CodeBits > Dim.
 	Rotate bool
 	Seed   uint64
 	// Mean is subtracted before the codes are taken; nil means zeros. Take
@@ -81,10 +82,10 @@ type Params struct {
 	Exact int
 }
 
-// DefaultShortlist is the code-scan shortlist for a gallery of n: 1 % of n,
-// at least 1,000 (all of a small gallery). See docs/engine.md for how it was
-// chosen.
-func DefaultShortlist(n int) int { return max(1000, n/100) }
+// DefaultShortlist is the code-scan shortlist for a gallery of n: 0.3 % of
+// n, at least 1,000 (all of a small gallery). Chosen on synthetic galleries
+// of seeds 1 and 2 (docs/engine.md).
+func DefaultShortlist(n int) int { return max(1000, n*3/1000) }
 
 // Index is one gallery. All methods are safe for concurrent use.
 type Index struct {
@@ -92,10 +93,10 @@ type Index struct {
 
 	opt      Options
 	dim      int
-	words    int       // uint64 words per code
-	mean     []float32 // dim
-	meanNorm float32   // |mean|²
-	proj     []float32 // codeBits × dim when Rotate
+	words    int         // uint64 words per code
+	mean     []float32   // dim
+	meanNorm float32     // |mean|²
+	signs    [][]float32 // rotation blocks when Rotate (rotationSigns)
 
 	ids    []string
 	vecs   []float32 // n × dim, as given
@@ -124,7 +125,7 @@ func New(opt Options) (*Index, error) {
 		ix.meanNorm += v * v
 	}
 	if opt.Rotate {
-		ix.proj = rotations(opt.Seed, opt.Dim, opt.CodeBits)
+		ix.signs = rotationSigns(opt.Seed, nextPow2(opt.Dim), opt.CodeBits)
 	}
 	return ix, nil
 }

@@ -463,3 +463,23 @@ func FuzzReplayLog(f *testing.F) {
 		}
 	})
 }
+
+func TestFastHadamardMatchesPlainTransform(t *testing.T) {
+	for _, n := range []int{2, 4, 8, 128, 256} {
+		v := make([]float32, n)
+		w := make([]float64, n)
+		g := gaussian{state: uint64(n)}
+		for i := range v {
+			v[i] = float32(g.next())
+			w[i] = float64(v[i])
+		}
+		fwht32(v)
+		hadamard(w) // the orthonormal one Synthetic uses, written plainly
+		scale := math.Sqrt(float64(n))
+		for i := range v {
+			if d := float64(v[i])/scale - w[i]; math.Abs(d) > 1e-5 {
+				t.Fatalf("n=%d, element %d: %v; want %v", n, i, float64(v[i])/scale, w[i])
+			}
+		}
+	}
+}

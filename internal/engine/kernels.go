@@ -6,8 +6,8 @@ import (
 )
 
 // rotations returns codeBits rows of dim values: stacked random orthogonal
-// matrices (the last one cut short), drawn from seed. The same seed gives
-// the same rows, so only the seed is stored.
+// matrices (the last one cut short), drawn from seed. Synthetic uses it for
+// dimensions that are not a power of two.
 func rotations(seed uint64, dim, codeBits int) []float32 {
 	g := gaussian{state: seed}
 	out := make([]float32, 0, codeBits*dim)
@@ -55,9 +55,10 @@ func rotations(seed uint64, dim, codeBits int) []float32 {
 	return out
 }
 
-// gaussian draws standard normal values from a splitmix64 stream with the
-// Box–Muller transform: written out here so that the rotations of a stored
-// seed do not depend on a library's choice of generator.
+// gaussian draws from a splitmix64 stream (uint64) and standard normal
+// values from it with the Box–Muller transform (next): written out here so
+// that what a stored seed generates does not depend on a library's choice
+// of generator.
 type gaussian struct {
 	state uint64
 	spare float64
@@ -84,10 +85,71 @@ func (g *gaussian) next() float64 {
 	return r * math.Cos(2*math.Pi*u2)
 }
 
+// hadamardRounds is how many (random signs, Walsh–Hadamard transform)
+// rounds make one rotation block; three mix well enough that the codes
+// match those of a dense random rotation (docs/engine.md).
+const hadamardRounds = 3
+
+// rotationSigns draws the ±1 factors of the rotation blocks from seed. A
+// block rotates the centred embedding, zero-padded to pad = the next power
+// of two ≥ dim, and yields pad code bits; codeBits/pad blocks (rounded up)
+// make a code. Only signs and additions are involved, so a stored seed
+// gives the same codes on every machine.
+func rotationSigns(seed uint64, pad, codeBits int) [][]float32 {
+	g := gaussian{state: seed}
+	blocks := (codeBits + pad - 1) / pad
+	out := make([][]float32, blocks)
+	for b := range out {
+		out[b] = make([]float32, hadamardRounds*pad)
+		for i := range out[b] {
+			out[b][i] = 1
+			if g.uint64()&1 == 1 {
+				out[b][i] = -1
+			}
+		}
+	}
+	return out
+}
+
+func nextPow2(n int) int {
+	p := 1
+	for p < n {
+		p *= 2
+	}
+	return p
+}
+
+// fwht32 is the unnormalised fast Walsh–Hadamard transform, in place
+// (len a power of two); the scale does not matter for signs.
+func fwht32(v []float32) {
+	n := len(v)
+	// The first two levels as explicit radix-4 butterflies: sub-slices of
+	// one or two elements would cost more than the arithmetic.
+	if n >= 4 {
+		for i := 0; i+4 <= n; i += 4 {
+			x := v[i : i+4 : i+4]
+			a, b, c, d := x[0]+x[1], x[0]-x[1], x[2]+x[3], x[2]-x[3]
+			x[0], x[1], x[2], x[3] = a+c, b+d, a-c, b-d
+		}
+	} else if n == 2 {
+		v[0], v[1] = v[0]+v[1], v[0]-v[1]
+		return
+	}
+	for h := 4; h < n; h *= 2 {
+		for i := 0; i < n; i += 2 * h {
+			a, b := v[i:i+h], v[i+h:i+2*h]
+			b = b[:len(a)]
+			for j := range a {
+				a[j], b[j] = a[j]+b[j], a[j]-b[j]
+			}
+		}
+	}
+}
+
 // encode writes the sign code of a centred embedding into dst.
 func (ix *Index) encode(dst []uint64, centred []float32) {
 	clear(dst)
-	if ix.proj == nil {
+	if ix.signs == nil {
 		for i, c := range centred {
 			if c > 0 {
 				dst[i/64] |= 1 << (i % 64)
@@ -95,10 +157,26 @@ func (ix *Index) encode(dst []uint64, centred []float32) {
 		}
 		return
 	}
-	d := ix.dim
-	for r := range ix.opt.CodeBits {
-		if dot32(ix.proj[r*d:(r+1)*d], centred) > 0 {
-			dst[r/64] |= 1 << (r % 64)
+	pad := len(ix.signs[0]) / hadamardRounds
+	buf := make([]float32, pad)
+	bit := 0
+	for _, signs := range ix.signs {
+		copy(buf, centred)
+		clear(buf[len(centred):])
+		for r := range hadamardRounds {
+			for i, s := range signs[r*pad : (r+1)*pad] {
+				buf[i] *= s
+			}
+			fwht32(buf)
+		}
+		for _, x := range buf {
+			if bit == ix.opt.CodeBits {
+				return
+			}
+			if x > 0 {
+				dst[bit/64] |= 1 << (bit % 64)
+			}
+			bit++
 		}
 	}
 }
@@ -120,14 +198,16 @@ const deadDist = 255
 
 // scanCodes writes the Hamming distance between q and every code of rows
 // [lo, hi) into dist[lo:hi] (deleted rows get deadDist) and counts the live
-// distances into hist.
+// distances into hist. Consecutive rows count into four sub-histograms, so
+// that rows with equal distances do not wait on each other's increment.
 func scanCodes(codes []uint64, words int, q []uint64, dead []bool, lo, hi int, dist []uint8, hist *[deadDist]uint32) {
+	var h [4][256]uint32
+	out := dist[lo:hi]
+	dd := dead[lo:hi]
 	switch words {
 	case 2:
 		q0, q1 := q[0], q[1]
 		c := codes[lo*2 : hi*2]
-		dd := dead[lo:hi]
-		out := dist[lo:hi]
 		for i := range out {
 			d := bits.OnesCount64(c[2*i]^q0) + bits.OnesCount64(c[2*i+1]^q1)
 			if dd[i] {
@@ -135,38 +215,52 @@ func scanCodes(codes []uint64, words int, q []uint64, dead []bool, lo, hi int, d
 				continue
 			}
 			out[i] = uint8(d)
-			hist[d]++
+			h[i&3][d]++
 		}
 	case 4:
-		q0, q1, q2, q3 := q[0], q[1], q[2], q[3]
-		c := codes[lo*4 : hi*4]
-		dd := dead[lo:hi]
-		out := dist[lo:hi]
+		scan256(codes, q, dead, lo, hi, dist, hist)
+		return
+	default:
 		for i := range out {
-			w := c[4*i : 4*i+4 : 4*i+4]
-			d := bits.OnesCount64(w[0]^q0) + bits.OnesCount64(w[1]^q1) + bits.OnesCount64(w[2]^q2) + bits.OnesCount64(w[3]^q3)
 			if dd[i] {
 				out[i] = deadDist
 				continue
 			}
-			d = min(d, deadDist-1)
-			out[i] = uint8(d)
-			hist[d]++
-		}
-	default:
-		for row := lo; row < hi; row++ {
-			if dead[row] {
-				dist[row] = deadDist
-				continue
-			}
 			d := 0
+			row := lo + i
 			for w, x := range codes[row*words : (row+1)*words] {
 				d += bits.OnesCount64(x ^ q[w])
 			}
 			d = min(d, deadDist-1)
-			dist[row] = uint8(d)
-			hist[d]++
+			out[i] = uint8(d)
+			h[i&3][d]++
 		}
+	}
+	for d := range hist {
+		hist[d] += h[0][d] + h[1][d] + h[2][d] + h[3][d]
+	}
+}
+
+// scan256 is scanCodes for 256-bit codes, the recommended length for 128-d.
+func scan256(codes []uint64, q []uint64, dead []bool, lo, hi int, dist []uint8, hist *[deadDist]uint32) {
+	var h [4][256]uint32
+	q0, q1, q2, q3 := q[0], q[1], q[2], q[3]
+	c := codes[lo*4 : hi*4]
+	dd := dead[lo:hi]
+	out := dist[lo:hi]
+	for i := range out {
+		w := c[4*i : 4*i+4 : 4*i+4]
+		d := bits.OnesCount64(w[0]^q0) + bits.OnesCount64(w[1]^q1) + bits.OnesCount64(w[2]^q2) + bits.OnesCount64(w[3]^q3)
+		if dd[i] {
+			out[i] = deadDist
+			continue
+		}
+		d = min(d, deadDist-1)
+		out[i] = uint8(d)
+		h[i&3][d]++
+	}
+	for d := range hist {
+		hist[d] += h[0][d] + h[1][d] + h[2][d] + h[3][d]
 	}
 }
 
