@@ -19,7 +19,8 @@ import (
 
 const benchEngineUsage = `Usage: kakunin bench engine [--n 100000] [--dim 128] [--queries 1000] [--seed 1]
                            [--codes 128,128r,256r] [--shortlist 1000,3000,10000] [--k 10]
-                           [--metric euclidean|cosine] [--json FILE] [--faces DIR [--models DIR]]
+                           [--metric euclidean|cosine] [--json FILE] [--file DIR]
+                           [--faces DIR [--models DIR]]
 
 Measures the 1:N index (internal/engine) on a synthetic gallery of --n
 templates: --queries mated and --queries non-mated probes, each searched
@@ -62,6 +63,7 @@ func runBenchEngine(ctx context.Context, args []string, stdout, stderr io.Writer
 	jsonOut := fs.String("json", "", "also write the results as JSON to FILE")
 	faces := fs.String("faces", "", "directory of DIR/<identity>/ photos: check real descriptors")
 	models := fs.String("models", "", "model directory (default from config: ./models)")
+	fileDir := fs.String("file", "", "also time Save and Load of each index through a file in this directory")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -123,6 +125,11 @@ func runBenchEngine(ctx context.Context, args []string, stdout, stderr io.Writer
 		ix, bytesPer, buildCPU, err := buildIndex(st.opt, ids, gallery)
 		if err != nil {
 			return err
+		}
+		if *fileDir != "" {
+			if err := timeSaveLoad(ix, *fileDir, st.name, stdout); err != nil {
+				return err
+			}
 		}
 		if ref == nil {
 			fmt.Fprintf(stderr, "bench engine: exhaustive reference for %d probes ...\n", len(probes))
@@ -227,6 +234,30 @@ func buildIndex(opt engine.Options, ids []string, vecs [][]float32) (*engine.Ind
 	return ix, float64(ms.HeapAlloc-before) / float64(len(ids)), buildCPU, nil
 }
 
+// timeSaveLoad saves ix to a file in dir, loads it back and prints the CPU
+// seconds of both and the file size.
+func timeSaveLoad(ix *engine.Index, dir, name string, stdout io.Writer) error {
+	path := filepath.Join(dir, "bench-"+name+".kkn")
+	defer os.Remove(path)
+	t0 := cpuTime()
+	if err := ix.Save(path); err != nil {
+		return err
+	}
+	t1 := cpuTime()
+	back, err := engine.Load(path)
+	if err != nil {
+		return err
+	}
+	t2 := cpuTime()
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "file %s: %d templates, %.1f bytes per template; save %.2f CPU s, load %.2f CPU s\n",
+		name, back.Len(), float64(st.Size())/float64(back.Len()), (t1 - t0).Seconds(), (t2 - t1).Seconds())
+	return nil
+}
+
 func timeSearches(ctx context.Context, ix *engine.Index, ref *engine.Reference, shortlist, k int) (benchEngineRow, error) {
 	res := make([][]engine.Candidate, len(ref.Probes))
 	walls := make([]float64, len(ref.Probes))
@@ -245,6 +276,9 @@ func timeSearches(ctx context.Context, ix *engine.Index, ref *engine.Reference, 
 	}
 	cpu := msf(cpuTime()-t0) / float64(len(ref.Probes))
 	slices.Sort(walls)
+	if shortlist == 0 {
+		shortlist = engine.DefaultShortlist(ix.Len())
+	}
 	return benchEngineRow{Shortlist: shortlist, WallP50ms: walls[len(walls)/2], WallP95ms: walls[len(walls)*95/100],
 		CPUms: cpu, Loss: ref.Measure(res, 0.003)}, nil
 }
@@ -269,12 +303,18 @@ func benchEngineFaces(ctx context.Context, dir, models string, n int, seed uint6
 	var persons []person
 	var all [][]float32
 	failed := 0
+	flat := !slices.ContainsFunc(people, func(e os.DirEntry) bool { return e.IsDir() })
 	for _, p := range people {
-		if !p.IsDir() {
+		var files []string
+		switch {
+		case flat: // a folder of single photos: each its own identity
+			files = []string{filepath.Join(dir, p.Name())}
+		case p.IsDir():
+			files, _ = filepath.Glob(filepath.Join(dir, p.Name(), "*"))
+			slices.Sort(files)
+		default:
 			continue
 		}
-		files, _ := filepath.Glob(filepath.Join(dir, p.Name(), "*"))
-		slices.Sort(files)
 		pr := person{name: p.Name()}
 		for _, f := range files {
 			img, err := loadImage(f)
