@@ -249,10 +249,7 @@ func (ix *Index) AddBatch(ids []string, vs [][]float32) error {
 		}
 	}
 	ix.seq += uint64(len(ids))
-	ix.grow(len(ids))
-	for i, id := range ids {
-		ix.appendRow(id, vs[i])
-	}
+	ix.appendRows(ids, vs)
 	return nil
 }
 
@@ -280,10 +277,41 @@ func growTo[T any](s []T, n int) []T {
 
 // appendRow stores a checked template; the caller holds the write lock.
 func (ix *Index) appendRow(id string, v []float32) {
-	row := len(ix.ids)
-	ix.ids = append(ix.ids, id)
-	ix.vecs = append(ix.vecs, v...)
-	centred := make([]float32, ix.dim)
+	ix.appendRows([]string{id}, [][]float32{v})
+}
+
+// appendRows stores checked templates with new ids; the caller holds the
+// write lock. Large batches derive their codes and 8-bit vectors on all
+// CPUs (rows are independent).
+func (ix *Index) appendRows(ids []string, vs [][]float32) {
+	start, n, d, w := len(ix.ids), len(ids), ix.dim, ix.words
+	ix.grow(n)
+	end := start + n
+	ix.ids = append(ix.ids, ids...)
+	ix.vecs, ix.q8, ix.codes = ix.vecs[:end*d], ix.q8[:end*d], ix.codes[:end*w]
+	ix.qscale, ix.cnorm, ix.xmean, ix.norm, ix.dead = ix.qscale[:end], ix.cnorm[:end], ix.xmean[:end], ix.norm[:end], ix.dead[:end]
+	fill := func(lo, hi int) {
+		centred := make([]float32, d)
+		for i := lo; i < hi; i++ {
+			ix.fillRow(start+i, vs[i], centred)
+		}
+	}
+	const perWorker = 2048
+	if p := min(runtime.GOMAXPROCS(0), n/perWorker); p > 1 {
+		parallel(p, func(k int) { fill(n*k/p, n*(k+1)/p) })
+	} else {
+		fill(0, n)
+	}
+	for i, id := range ids {
+		ix.byID[id] = start + i
+	}
+	ix.live += n
+}
+
+// fillRow writes the stored and derived fields of one row.
+func (ix *Index) fillRow(row int, v, centred []float32) {
+	d := ix.dim
+	copy(ix.vecs[row*d:(row+1)*d], v)
 	var cn, xm, nn float32
 	for i, x := range v {
 		c := x - ix.mean[i]
@@ -292,16 +320,10 @@ func (ix *Index) appendRow(id string, v []float32) {
 		xm += x * ix.mean[i]
 		nn += x * x
 	}
-	ix.cnorm = append(ix.cnorm, cn)
-	ix.xmean = append(ix.xmean, xm)
-	ix.norm = append(ix.norm, float32(math.Sqrt(float64(nn))))
-	ix.q8 = ix.q8[:len(ix.q8)+ix.dim]
-	ix.qscale = append(ix.qscale, quantise(ix.q8[row*ix.dim:], centred))
-	ix.codes = ix.codes[:len(ix.codes)+ix.words]
+	ix.cnorm[row], ix.xmean[row], ix.norm[row] = cn, xm, float32(math.Sqrt(float64(nn)))
+	ix.qscale[row] = quantise(ix.q8[row*d:(row+1)*d], centred)
 	ix.encode(ix.codes[row*ix.words:(row+1)*ix.words], centred)
-	ix.dead = append(ix.dead, false)
-	ix.byID[id] = row
-	ix.live++
+	ix.dead[row] = false
 }
 
 // Delete removes a template: it is never returned again and is dropped from

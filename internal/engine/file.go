@@ -223,7 +223,17 @@ func readSnapshot(r io.Reader, size int64) (*Index, error) {
 	ix.grow(int(count))
 	rec := make([]byte, 4*int(dim))
 	var idLen [2]byte
-	v := make([]float32, dim)
+	// Records are read in batches whose codes are derived on all CPUs.
+	const batch = 16384
+	var ids []string
+	var vecs [][]float32
+	buf := make([]float32, min(int(count), batch)*int(dim)) // reused: appendRows copies
+	inBatch := map[string]bool{}
+	flush := func() {
+		ix.appendRows(ids, vecs)
+		ids, vecs = ids[:0], vecs[:0]
+		clear(inBatch)
+	}
 	for i := range count {
 		if _, err := io.ReadFull(tr, idLen[:]); err != nil {
 			return nil, corrupt(ReasonTruncated, "the file ends at template %d", i)
@@ -239,15 +249,21 @@ func readSnapshot(r io.Reader, size int64) (*Index, error) {
 		if _, err := io.ReadFull(tr, rec); err != nil {
 			return nil, corrupt(ReasonTruncated, "the file ends at template %d", i)
 		}
+		v := buf[len(ids)*int(dim) : (len(ids)+1)*int(dim)]
 		readFloats(rec, v)
 		if !finite(v) {
 			return nil, corrupt(ReasonBadRecord, "template %d has a value that is not finite", i)
 		}
-		if _, dup := ix.byID[string(id)]; dup {
+		if _, dup := ix.byID[string(id)]; dup || inBatch[string(id)] {
 			return nil, corrupt(ReasonBadRecord, "template %d repeats an id", i)
 		}
-		ix.appendRow(string(id), v)
+		inBatch[string(id)] = true
+		ids, vecs = append(ids, string(id)), append(vecs, v)
+		if len(ids) == batch {
+			flush()
+		}
 	}
+	flush()
 	if err := checkTrailer(r, crc); err != nil {
 		return nil, err
 	}

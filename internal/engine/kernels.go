@@ -164,20 +164,30 @@ func (ix *Index) encode(dst []uint64, centred []float32) {
 		copy(buf, centred)
 		clear(buf[len(centred):])
 		for r := range hadamardRounds {
-			for i, s := range signs[r*pad : (r+1)*pad] {
-				buf[i] *= s
+			sg := signs[r*pad : (r+1)*pad]
+			sg = sg[:len(buf)]
+			for i := range buf {
+				buf[i] *= sg[i]
 			}
 			fwht32(buf)
 		}
-		for _, x := range buf {
-			if bit == ix.opt.CodeBits {
-				return
+		// Sign bits without branches (the signs are random, so a branch
+		// would mispredict half the time): bit set for x ≥ +0.
+		for i := 0; i < len(buf) && bit < ix.opt.CodeBits; i += 64 {
+			var word uint64
+			chunk := buf[i:min(i+64, len(buf))]
+			for j, x := range chunk {
+				word |= uint64(^math.Float32bits(x)>>31&1) << j
 			}
-			if x > 0 {
-				dst[bit/64] |= 1 << (bit % 64)
+			dst[bit/64] |= word << (bit % 64)
+			if bit%64 != 0 && len(chunk)+bit%64 > 64 {
+				dst[bit/64+1] |= word >> (64 - bit%64)
 			}
-			bit++
+			bit += len(chunk)
 		}
+	}
+	if r := ix.opt.CodeBits % 64; r != 0 {
+		dst[len(dst)-1] &= 1<<r - 1 // bits past the code length stay zero
 	}
 }
 

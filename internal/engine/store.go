@@ -270,8 +270,7 @@ func applyRecord(ix *Index, p []byte, vec []float32) error {
 		if _, dup := ix.byID[id]; dup {
 			return corrupt(ReasonLogCorrupt, "an add record repeats a live id")
 		}
-		ix.grow(1)
-		ix.appendRow(id, vec)
+		ix.appendRow(id, vec) // copied into the index
 	case opDelete:
 		row, ok := ix.byID[id]
 		if len(body) != 0 || !ok {
