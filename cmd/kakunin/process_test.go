@@ -212,10 +212,10 @@ func TestWorkerKilledMidProcessing(t *testing.T) {
 		return d
 	}
 	worker := start(t, env, "worker", "--workers", "2")
-	deadline := time.Now().Add(90 * time.Second)
+	deadline := time.Now().Add(3 * time.Minute)
 	for decided() < 3 {
 		if time.Now().After(deadline) {
-			t.Fatalf("worker decided nothing in 90s:\n%s", worker.logs)
+			t.Fatalf("worker decided fewer than 3 in 3 minutes:\n%s", worker.logs)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -228,13 +228,19 @@ func TestWorkerKilledMidProcessing(t *testing.T) {
 	if before == n {
 		t.Fatal("every submission was decided before the kill: the test did not interrupt processing")
 	}
-	start(t, env, "worker", "--workers", "2")
-	deadline = time.Now().Add(3 * time.Minute)
-	for decided() < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d of %d decided 3 minutes after restart", decided(), n)
-		}
+	again := start(t, env, "worker", "--workers", "2")
+	// The restarted worker must keep deciding until all are done. How fast
+	// depends on the machine (each case runs OCR), so what fails is a stall:
+	// no new decision for 3 minutes, which takes far longer than one case
+	// even on a loaded machine, and longer than the 4 s job rescue.
+	last, progress := decided(), time.Now()
+	for last < n {
 		time.Sleep(200 * time.Millisecond)
+		if d := decided(); d > last {
+			last, progress = d, time.Now()
+		} else if time.Since(progress) > 3*time.Minute {
+			t.Fatalf("the restarted worker stalled at %d of %d decided: nothing new for 3 minutes\n%s", d, n, again.logs)
+		}
 	}
 	// Exactly once: one decision event per verification, and the audit chain
 	// holds one processing -> review transition per verification.
