@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kakunin-dev/kakunin/internal/cputime"
 	"github.com/kakunin-dev/kakunin/internal/document"
 	"github.com/kakunin-dev/kakunin/internal/ocr"
 )
@@ -185,9 +186,9 @@ func benchDocuments(ctx context.Context, ex *document.Extractor, imgs []benchIma
 				if err := ctx.Err(); err != nil {
 					return res, err
 				}
-				c0, t0 := cpuTime(), time.Now()
+				c0, t0 := cputime.Used(), time.Now()
 				_, err := ex.Extract(ctx, im.img, document.Options{CurrentTime: now, KeyFieldsOnly: key})
-				wall, c := time.Since(t0), cpuTime()-c0
+				wall, c := time.Since(t0), cputime.Used()-c0
 				if err != nil && !errors.Is(err, document.ErrUnreadable) {
 					return res, fmt.Errorf("%s: %w", im.name, err)
 				}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/kakunin-dev/kakunin/internal/cputime"
 	"github.com/kakunin-dev/kakunin/internal/document"
 	"github.com/kakunin-dev/kakunin/internal/ocr"
 	"github.com/kakunin-dev/kakunin/internal/synth"
@@ -192,14 +193,14 @@ func BenchmarkKeyFields(b *testing.B) {
 	ex := document.NewExtractor(tesseract(b))
 	shots := flatShots(b, 1, synth.LevelClean)
 	b.ResetTimer()
-	c0 := cpuTime()
+	c0 := cputime.Used()
 	for i := range b.N {
 		s := shots[i%len(shots)]
 		if _, err := ex.Extract(context.Background(), s.Photo.Image, document.Options{CurrentTime: refDay, KeyFieldsOnly: true}); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64((cpuTime()-c0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64((cputime.Used()-c0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 }
 
 // TestNoDocumentIsUnreadable: a photo of no document is refused before any
