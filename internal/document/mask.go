@@ -7,6 +7,8 @@ import (
 	"math"
 	"slices"
 
+	"github.com/makiuchi-d/gozxing"
+
 	"github.com/kakunin-dev/kakunin/internal/errkind"
 )
 
@@ -76,7 +78,16 @@ func (m *Masker) MaskMyNumber(img image.Image, expectBack bool) (MaskResult, err
 	if img == nil || img.Bounds().Empty() {
 		return MaskResult{}, errkind.New(errkind.ErrInvalid, "document_image_missing", "document: no image")
 	}
-	qrBox, qrNumber := findMyNumberQR(img)
+	bmp, err := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(luminance(img)))
+	if err != nil {
+		return MaskResult{}, notMasked("the photo cannot be read: %v", err)
+	}
+	if !expectBack && qrFinderCandidates(bmp) == 0 {
+		// No QR code: not a back. The outline search and classification
+		// below cost ten times more, and most photos are not backs.
+		return MaskResult{}, nil
+	}
+	qrBox, qrNumber := myNumberQRBox(decodeBitmap(bmp))
 	q, quadErr := FindQuad(img)
 	isBack, backLayout, flip := expectBack || qrNumber, false, false
 	if quadErr == nil {
@@ -135,7 +146,11 @@ func (m *Masker) MaskMyNumber(img image.Image, expectBack bool) (MaskResult, err
 // holds an individual number, with a box around the code (its finder
 // patterns, widened to the whole symbol and its quiet zone).
 func findMyNumberQR(img image.Image) ([4]Point, bool) {
-	r, ok := locateQR(img)
+	return myNumberQRBox(locateQR(img))
+}
+
+// myNumberQRBox is findMyNumberQR for a decoded QR code r (none: !ok).
+func myNumberQRBox(r *gozxing.Result, ok bool) ([4]Point, bool) {
 	if !ok {
 		return [4]Point{}, false
 	}

@@ -7,6 +7,7 @@ import (
 	"image/jpeg"
 	"testing"
 
+	"github.com/kakunin-dev/kakunin/internal/cputime"
 	"github.com/kakunin-dev/kakunin/internal/document"
 	"github.com/kakunin-dev/kakunin/internal/errkind"
 	"github.com/kakunin-dev/kakunin/internal/synth"
@@ -149,6 +150,42 @@ func TestMaskMyNumber(t *testing.T) {
 	}
 }
 
+// TestMaskPrecheck: the cheap first test (QR finder patterns) lets a back
+// through, the right way up or not, so that a back sent in another slot
+// is still masked (TestMaskMyNumber does so at the medium level too), and
+// rules out the fronts and the passport page, which then cost no outline
+// search.
+func TestMaskPrecheck(t *testing.T) {
+	if testing.Short() {
+		t.Skip("renders specimens")
+	}
+	m := document.NewMasker()
+	for _, s := range flatShots(t, 1, synth.LevelClean) {
+		n := document.QRFinderCandidates(s.Photo.Image)
+		res, err := m.MaskMyNumber(s.Photo.Image, false)
+		if err != nil {
+			t.Fatalf("%s: %v", s.Truth.File, err)
+		}
+		if s.Truth.Side != document.SideBack {
+			if n != 0 {
+				t.Errorf("%s: %d QR finder candidates; want none (the outline search runs for nothing)", s.Truth.File, n)
+			}
+			if res.Image != nil {
+				t.Errorf("%s: masked %v; want nothing", s.Truth.File, res.Masked)
+			}
+			continue
+		}
+		for _, img := range []image.Image{s.Photo.Image, rotate180(s.Photo.Image)} {
+			if n := document.QRFinderCandidates(img); n < 3 {
+				t.Errorf("%s: %d QR finder candidates; want the code's 3", s.Truth.File, n)
+			}
+			if res, err := m.MaskMyNumber(img, false); err != nil || res.Image == nil {
+				t.Errorf("%s sent as a front: masked %v, err %v; want masked", s.Truth.File, res.Masked, err)
+			}
+		}
+	}
+}
+
 // TestMaskMyNumberRefuses: a photo said to be the back, with no card in it,
 // cannot be masked and must be refused, not stored as it is.
 func TestMaskMyNumberRefuses(t *testing.T) {
@@ -186,5 +223,49 @@ func BenchmarkMaskMyNumber(b *testing.B) {
 		if res, err := m.MaskMyNumber(img, true); err != nil || res.Image == nil {
 			b.Fatal(res, err)
 		}
+	}
+}
+
+// BenchmarkMaskUpload is what masking adds to the upload of a photo that
+// shows no My Number card's back (a front of each type with a layout, the
+// passport's data page) and of a back sent where no back was asked for
+// (expectBack false both times: the person did not say it is the back).
+// cpu-ms/op is the process's CPU time per photo.
+func BenchmarkMaskUpload(b *testing.B) {
+	fonts := loadFonts(b)
+	var others, backs []image.Image
+	for _, typ := range pipelineTypes {
+		shots, err := synth.SpecimenShots(fonts, typ, 0, synth.GenerateOptions{Seed: 11, Now: refDay})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, s := range shots {
+			if s.Truth.View != synth.ViewFlat {
+				continue
+			}
+			if s.Truth.Side == document.SideBack {
+				backs = append(backs, s.Photo.Image)
+			} else {
+				others = append(others, s.Photo.Image)
+			}
+		}
+	}
+	m := document.NewMasker()
+	for _, bc := range []struct {
+		name   string
+		imgs   []image.Image
+		masked bool
+	}{{"other_sides", others, false}, {"back", backs, true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			c0, n := cputime.Used(), 0
+			for b.Loop() {
+				res, err := m.MaskMyNumber(bc.imgs[n%len(bc.imgs)], false)
+				if err != nil || (res.Image != nil) != bc.masked {
+					b.Fatal(res.Masked, err)
+				}
+				n++
+			}
+			b.ReportMetric(float64((cputime.Used()-c0).Microseconds())/1000/float64(n), "cpu-ms/op")
+		})
 	}
 }
