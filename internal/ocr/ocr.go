@@ -33,8 +33,9 @@ var ErrNotInstalled = errors.New("ocr: tesseract is not installed (Debian: apt-g
 // rest of kakunin builds with CGO_ENABLED=0 and a crash or a hang in
 // tesseract then kills one child process under a deadline instead of the
 // server. The price is a process start and a model load per call (about
-// 30 ms for eng and 60 ms for jpn with the tessdata_fast models Debian
-// ships), which Lines pays once for many zones.
+// 90 ms of CPU for eng and 120 ms for jpn with the tessdata_fast models
+// Debian ships, most of it the universal ambiguity table tesseract builds
+// at start, whatever the image), which Lines pays once for many zones.
 type Tesseract struct {
 	path    string
 	timeout time.Duration
@@ -106,7 +107,7 @@ func (t *Tesseract) Line(ctx context.Context, img image.Image, lang, whitelist s
 
 // Lines reads each image as a single line, as Line does, in one run of
 // the program: the model is loaded once for all of them, which saves
-// about 30 ms (eng) to 60 ms (jpn) per image. The images go to a
+// about 90 ms (eng) to 120 ms (jpn) of CPU per image. The images go to a
 // temporary directory that is removed before Lines returns, and the
 // program reads them from a list file; the page number in its TSV output
 // tells which line came from which image. The timeout bounds the whole
