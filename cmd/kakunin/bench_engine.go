@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kakunin-dev/kakunin/internal/cputime"
 	"github.com/kakunin-dev/kakunin/internal/engine"
 	"github.com/kakunin-dev/kakunin/internal/face"
 )
@@ -133,11 +134,11 @@ func runBenchEngine(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 		if ref == nil {
 			fmt.Fprintf(stderr, "bench engine: exhaustive reference for %d probes ...\n", len(probes))
-			t0 := cpuTime()
+			t0 := cputime.Used()
 			if ref, err = engine.NewReference(ix, probes, *k); err != nil {
 				return err
 			}
-			fmt.Fprintf(stderr, "bench engine: exhaustive search %.1f CPU ms per query\n", msf(cpuTime()-t0)/float64(len(probes)))
+			fmt.Fprintf(stderr, "bench engine: exhaustive search %.1f CPU ms per query\n", msf(cputime.Used()-t0)/float64(len(probes)))
 		}
 		for _, sl := range lists {
 			row, err := timeSearches(ctx, ix, ref, sl, *k)
@@ -215,7 +216,7 @@ func buildIndex(opt engine.Options, ids []string, vecs [][]float32) (*engine.Ind
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
 	before := ms.HeapAlloc
-	t0 := cpuTime()
+	t0 := cputime.Used()
 	ix, err := engine.New(opt)
 	if err != nil {
 		return nil, 0, 0, err
@@ -228,7 +229,7 @@ func buildIndex(opt engine.Options, ids []string, vecs [][]float32) (*engine.Ind
 		}
 	}
 	ix.Compact() // gives back the append headroom
-	buildCPU := (cpuTime() - t0).Seconds()
+	buildCPU := (cputime.Used() - t0).Seconds()
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
 	return ix, float64(ms.HeapAlloc-before) / float64(len(ids)), buildCPU, nil
@@ -239,16 +240,16 @@ func buildIndex(opt engine.Options, ids []string, vecs [][]float32) (*engine.Ind
 func timeSaveLoad(ix *engine.Index, dir, name string, stdout io.Writer) error {
 	path := filepath.Join(dir, "bench-"+name+".kkn")
 	defer os.Remove(path)
-	t0 := cpuTime()
+	t0 := cputime.Used()
 	if err := ix.Save(path); err != nil {
 		return err
 	}
-	t1 := cpuTime()
+	t1 := cputime.Used()
 	back, err := engine.Load(path)
 	if err != nil {
 		return err
 	}
-	t2 := cpuTime()
+	t2 := cputime.Used()
 	st, err := os.Stat(path)
 	if err != nil {
 		return err
@@ -261,7 +262,7 @@ func timeSaveLoad(ix *engine.Index, dir, name string, stdout io.Writer) error {
 func timeSearches(ctx context.Context, ix *engine.Index, ref *engine.Reference, shortlist, k int) (benchEngineRow, error) {
 	res := make([][]engine.Candidate, len(ref.Probes))
 	walls := make([]float64, len(ref.Probes))
-	t0 := cpuTime()
+	t0 := cputime.Used()
 	for i, p := range ref.Probes {
 		if err := ctx.Err(); err != nil {
 			return benchEngineRow{}, err
@@ -274,7 +275,7 @@ func timeSearches(ctx context.Context, ix *engine.Index, ref *engine.Reference, 
 		}
 		res[i] = c
 	}
-	cpu := msf(cpuTime()-t0) / float64(len(ref.Probes))
+	cpu := msf(cputime.Used()-t0) / float64(len(ref.Probes))
 	slices.Sort(walls)
 	if shortlist == 0 {
 		shortlist = engine.DefaultShortlist(ix.Len())
