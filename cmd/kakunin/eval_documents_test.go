@@ -64,4 +64,24 @@ func TestEvalDocumentsAttacks(t *testing.T) {
 	if !strings.Contains(stdout.String(), "recapture  BPCER") || !strings.Contains(stdout.String(), "pad.png") {
 		t.Errorf("summary:\n%s", stdout.String())
 	}
+	// --checks runs only what it names: here no OCR and no tampering.
+	out2 := t.TempDir()
+	stdout.Reset()
+	if code := runEvalDocuments([]string{dir, "--out", out2, "--checks", "recapture"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("eval --checks recapture: exit %d: %s", code, stderr.String())
+	}
+	b, err = os.ReadFile(filepath.Join(out2, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep = document.EvalReport{}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Images != 0 || len(rep.PAD) != 1 || rep.PAD[document.PADCheckRecapture] == nil || rep.PAD[document.PADCheckRecapture].BPCER.Total != 1 {
+		t.Errorf("--checks recapture: %d images, PAD %v; want only recapture", rep.Images, rep.PAD)
+	}
+	if code := runEvalDocuments([]string{dir, "--out", out2, "--checks", "ocr,speed"}, &stdout, &stderr); code != 2 {
+		t.Errorf("--checks with an unknown name: exit %d; want 2", code)
+	}
 }

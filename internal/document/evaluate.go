@@ -80,7 +80,19 @@ type EvalOptions struct {
 	Limit int
 	// Progress, when set, is called after each image.
 	Progress func(done, total int)
+	// Checks, when not empty, names what runs: EvalCheckOCR (reading
+	// the fields of the flat photos) and any of PADChecks. Empty runs all.
+	Checks []string
 }
+
+// EvalCheckOCR names the field reading in EvalOptions.Checks.
+const EvalCheckOCR = "ocr"
+
+// EvalChecks are the names EvalOptions.Checks accepts.
+var EvalChecks = append([]string{EvalCheckOCR}, PADChecks...)
+
+// runs says whether the options select check c.
+func (o EvalOptions) runs(c string) bool { return len(o.Checks) == 0 || slices.Contains(o.Checks, c) }
 
 // Evaluate runs the extractor over a `kakunin synth documents` directory
 // (flat views of the types with a template) and compares what it reads
@@ -110,10 +122,21 @@ func Evaluate(ctx context.Context, e *Extractor, dir string, o EvalOptions) (Eva
 	if o.Limit > 0 && len(truths) > o.Limit {
 		truths = truths[:o.Limit]
 	}
-	if len(truths) == 0 {
+	pad := padSamples(all, o.Limit)
+	for c := range pad {
+		if !o.runs(c) {
+			delete(pad, c)
+		}
+	}
+	switch {
+	case !o.runs(EvalCheckOCR):
+		truths = nil
+		if pad.count() == 0 {
+			return EvalReport{}, fmt.Errorf("document: no attack samples for checks %v in %s", o.Checks, dir)
+		}
+	case len(truths) == 0:
 		return EvalReport{}, fmt.Errorf("document: no flat specimens with ground truth in %s", dir)
 	}
-	pad := padSamples(all, o.Limit)
 	total := len(truths) + pad.count()
 	rep := EvalReport{Dir: dir, Accuracy: map[Field]*Accuracy{}, ByType: map[string]map[Field]*Accuracy{},
 		ByLevel: map[string]map[Field]*Accuracy{}, ByTypeLevel: map[string]map[string]map[Field]*Accuracy{}}
@@ -218,7 +241,9 @@ func sortedKeys[V any](m map[string]V) []string {
 // Summary prints the report as a plain table: rows type×level, columns fields.
 func (r EvalReport) Summary() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d images, %d unreadable, classification %.1f%%, %.0f ms/document\n", r.Images, r.Failed, 100*r.Classification.Rate, r.MsPerDocument)
+	if r.Images > 0 {
+		fmt.Fprintf(&b, "%d images, %d unreadable, classification %.1f%%, %.0f ms/document\n", r.Images, r.Failed, 100*r.Classification.Rate, r.MsPerDocument)
+	}
 	for _, typ := range sortedKeys(r.ByTypeLevel) {
 		for _, lv := range []string{"clean", "medium", "hard"} {
 			m := r.ByTypeLevel[typ][lv]
