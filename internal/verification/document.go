@@ -303,12 +303,15 @@ func (c DocumentAuthenticityCheck) Run(ctx context.Context, in *Input) CheckResu
 		return CheckResult{Status: CheckFailed, Reasons: []string{"document_review_only"},
 			Details: map[string]any{"analysed": []string{}, "declared_type": declared}}
 	}
-	score := r.Score
+	// The detector's score is 1 at its threshold and grows past it; the
+	// check's score is 0..1 (the API's contract), so it is capped there
+	// and the detector's own goes into the details.
+	score := min(max(r.Score, 0), 1)
 	analysed := r.Analysed
 	if analysed == nil {
 		analysed = []string{}
 	}
-	d := map[string]any{"analysed": analysed}
+	d := map[string]any{"analysed": analysed, "tamper_score": r.Score}
 	if r.Signals != nil {
 		d["signals"] = r.Signals
 	}

@@ -119,7 +119,7 @@ func TestDocumentAuthenticityCheck(t *testing.T) {
 		t.Fatal("name or applicability wrong")
 	}
 	r := c.Run(context.Background(), in)
-	if r.Status != CheckFailed || len(r.Reasons) != 1 || r.Reasons[0] != "document_mrz_mismatch" || *r.Score != 1.5 || declared != "passport" {
+	if r.Status != CheckFailed || len(r.Reasons) != 1 || r.Reasons[0] != "document_mrz_mismatch" || *r.Score != 1 || r.Details.(map[string]any)["tamper_score"] != 1.5 || declared != "passport" {
 		t.Errorf("tampered: %+v (declared %q)", r, declared)
 	}
 	if s := r.Details.(map[string]any)["signals"].(map[string]float64); s["mrz_viz_disagreements"] != 3 {
