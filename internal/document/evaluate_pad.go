@@ -89,7 +89,10 @@ type PADCheck struct {
 	// it accepted (file names: the samples are synthetic).
 	BonaFideReasons map[string]int `json:"bona_fide_reasons,omitempty"`
 	AcceptedAttacks []string       `json:"accepted_attacks,omitempty"`
-	MsPerSample     float64        `json:"ms_per_sample"`
+	// AttackReasons counts, per attack kind, the reason codes given for
+	// the attacks the check rejected.
+	AttackReasons map[string]map[string]int `json:"attack_reasons,omitempty"`
+	MsPerSample   float64                   `json:"ms_per_sample"`
 }
 
 // padSample is one presentation to one check.
@@ -212,7 +215,7 @@ func evaluatePAD(ctx context.Context, e *Extractor, dir string, set padSet, o Ev
 		if len(samples) == 0 {
 			continue
 		}
-		c := &PADCheck{ByLevel: map[string]*PADRates{}, ByType: map[string]*PADRates{}, BonaFideReasons: map[string]int{}}
+		c := &PADCheck{ByLevel: map[string]*PADRates{}, ByType: map[string]*PADRates{}, BonaFideReasons: map[string]int{}, AttackReasons: map[string]map[string]int{}}
 		var elapsed time.Duration
 		for _, s := range samples {
 			if err := ctx.Err(); err != nil {
@@ -241,6 +244,13 @@ func evaluatePAD(ctx context.Context, e *Extractor, dir string, set padSet, o Ev
 				}
 			case s.attack != "" && accepted:
 				c.AcceptedAttacks = append(c.AcceptedAttacks, s.t.File)
+			case s.attack != "":
+				if c.AttackReasons[s.attack] == nil {
+					c.AttackReasons[s.attack] = map[string]int{}
+				}
+				for _, r := range reasons {
+					c.AttackReasons[s.attack][r]++
+				}
 			}
 			done++
 			if o.Progress != nil {

@@ -115,6 +115,15 @@ func TestEvaluateAttacks(t *testing.T) {
 		if reasons < c.BPCER.Errors {
 			t.Errorf("%s: %d bona fide rejected with %d reasons", check, c.BPCER.Errors, reasons)
 		}
+		for kind, a := range c.APCER {
+			reasons := 0
+			for _, n := range c.AttackReasons[kind] {
+				reasons += n
+			}
+			if reasons < a.Total-a.Errors {
+				t.Errorf("%s: %s: %d attacks rejected with %d reasons", check, kind, a.Total-a.Errors, reasons)
+			}
+		}
 		checkRates(t, check, c.PADRates)
 		for _, split := range []map[string]*document.PADRates{c.ByLevel, c.ByType} {
 			var total document.PADRates
