@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/jpeg"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -147,7 +148,7 @@ func TestThicknessRates(t *testing.T) {
 		t.Skip("renders 40 documents")
 	}
 	fonts := loadFonts(t)
-	var bonaFide, bfRejected int
+	var bonaFide, bfRejected, bfOtherCard, otherConfident int
 	attacks := map[synth.DocumentAttack][2]int{}
 	var spent time.Duration
 	var runs int
@@ -165,7 +166,11 @@ func TestThicknessRates(t *testing.T) {
 			if !g.Pass {
 				bfRejected++
 			}
-			t.Logf("%-42s genuine pass %v score %.2f edge %.1f/%.1f px sim %.2f %v", c.name, g.Pass, g.Score, g.EdgePx, g.ExpectedPx, g.Similarity, g.Reasons)
+			if slices.Contains(g.Reasons, document.ReasonThicknessNotSameDocument) {
+				// That reason rejects without review (decision.RejectingReasons).
+				bfOtherCard++
+			}
+			t.Logf("%-42s genuine pass %v score %.2f edge %.1f/%.1f px sim %.2f layout %.2f %v", c.name, g.Pass, g.Score, g.EdgePx, g.ExpectedPx, g.Similarity, g.LayoutSimilarity, g.Reasons)
 			for kind, img := range c.attacks {
 				t0 := time.Now()
 				r := document.Thickness(img, c.front)
@@ -177,7 +182,10 @@ func TestThicknessRates(t *testing.T) {
 					a[0]++
 				}
 				attacks[kind] = a
-				t.Logf("    %-22s pass %v score %.2f edge %.1f/%.1f px sim %.2f %v", kind, r.Pass, r.Score, r.EdgePx, r.ExpectedPx, r.Similarity, r.Reasons)
+				if kind == synth.DocAttackOtherCard && slices.Contains(r.Reasons, document.ReasonThicknessNotSameDocument) {
+					otherConfident++
+				}
+				t.Logf("    %-22s pass %v score %.2f edge %.1f/%.1f px sim %.2f layout %.2f %v", kind, r.Pass, r.Score, r.EdgePx, r.ExpectedPx, r.Similarity, r.LayoutSimilarity, r.Reasons)
 			}
 		}
 	}
@@ -187,6 +195,15 @@ func TestThicknessRates(t *testing.T) {
 	if bonaFide < 40 || bpcer > 0.05 {
 		t.Errorf("BPCER %d/%d above 5%%", bfRejected, bonaFide)
 	}
+	// Another card is refused outright, so a genuine pair must never be
+	// called one, and most other cards must be (the rest go to review).
+	if bfOtherCard > 0 {
+		t.Errorf("%d genuine pairs called another card (%s)", bfOtherCard, document.ReasonThicknessNotSameDocument)
+	}
+	if n := attacks[synth.DocAttackOtherCard][1]; float64(otherConfident) < 0.9*float64(n) {
+		t.Errorf("only %d/%d other cards called so with confidence", otherConfident, n)
+	}
+	t.Logf("other cards called so with confidence: %d/%d", otherConfident, attacks[synth.DocAttackOtherCard][1])
 	for _, k := range []synth.DocumentAttack{synth.DocAttackNoEdge, synth.DocAttackPaper, synth.DocAttackOtherCard} {
 		a := attacks[k]
 		t.Logf("APCER %-22s %d/%d = %.1f%%", k, a[0], a[1], 100*float64(a[0])/float64(a[1]))
