@@ -156,8 +156,18 @@ func (p Policy) Judge(in verification.JudgeInput) verification.Decision {
 // tampering reasons (a pasted portrait, a field out of place) come from
 // image measures that also fire on bent, glared or badly outlined photos,
 // so they go to review.
+//
+// thickness_not_same_document: the thickness photo (厚み) shows a card
+// whose layout matches the front's, so its outline was found and aligned,
+// but whose name, numbers and portrait do not: another card of the type,
+// shown with someone's front. document.Thickness gives it only then; a
+// content score between the two bands, or a layout that does not match
+// either (the outline may be wrong), gives thickness_same_document_unsure,
+// which goes to review. No genuine pair got it (docs/documents.md,
+// Thickness).
 var RejectingReasons = map[string]string{
-	"document_mrz_mismatch": "the passport's valid MRZ disagrees with its visual zone",
+	"document_mrz_mismatch":       "the passport's valid MRZ disagrees with its visual zone",
+	"thickness_not_same_document": "the thickness photo shows another card of the type than the front photo",
 }
 
 // sameAddress accepts the declared address when, normalized, it equals the

@@ -194,7 +194,8 @@ type ThicknessJudge interface {
 // optional (law none) and absent, the check passes and says so in its
 // details. It fails with the judge's reasons when the edge is missing,
 // implausibly thin or thick, or the photo shows another document; the
-// decision sends those to review.
+// decision rejects a confident "another card" (thickness_not_same_document)
+// and sends the rest to review.
 type DocumentThicknessCheck struct {
 	Judge ThicknessJudge
 }
