@@ -32,7 +32,7 @@ func TestEvalDocumentsAttacks(t *testing.T) {
 	if code := runSynth([]string{"documents", "--out", dir, "--n", "1", "--seed", "3", "--types", "passport", "--attacks"}, &stdout, &stderr); code != 0 {
 		t.Fatalf("synth: exit %d: %s", code, stderr.String())
 	}
-	if !strings.Contains(stdout.String(), "attacks:  recapture_photocopy 1, recapture_print 1, recapture_screen 1, tamper_mrz 1, tamper_portrait 1") {
+	if !strings.Contains(stdout.String(), "attacks:  recapture_photocopy 1, recapture_print 1, recapture_screen 1, tamper_field 1, tamper_mrz 1, tamper_portrait 1") {
 		t.Errorf("synth summary:\n%s", stdout.String())
 	}
 	stdout.Reset()

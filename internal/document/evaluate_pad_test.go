@@ -75,7 +75,7 @@ func TestEvaluateAttacks(t *testing.T) {
 	}{
 		document.PADCheckRecapture: {6, map[string]int{"recapture_screen": 6, "recapture_print": 6, "recapture_photocopy": 6}},
 		document.PADCheckThickness: {4, map[string]int{"thickness_no_edge": 4, "thickness_paper": 4, "thickness_other_card": 4}},
-		document.PADCheckTampering: {6, map[string]int{"tamper_portrait": 6, "tamper_mrz": 2}},
+		document.PADCheckTampering: {6, map[string]int{"tamper_portrait": 6, "tamper_mrz": 2, "tamper_field": 6}},
 	}
 	if len(rep.PAD) != len(want) {
 		t.Fatalf("PAD checks %v; want %d", keys(rep.PAD), len(want))

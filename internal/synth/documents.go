@@ -290,6 +290,9 @@ type Specimen struct {
 	SizeMM  [2]float64  // physical width and height
 	Fields  map[document.Field]FieldTruth
 	Regions map[string]image.Rectangle // "portrait", "qr", "mrz", "ic_contacts", "specimen_stamp"
+	// drawn is how each field printed in one line was drawn (TamperField
+	// types it again).
+	drawn map[document.Field]textDraw
 }
 
 // RenderSpecimen draws side of d. portrait is the holder's face photo,
@@ -311,7 +314,7 @@ func RenderSpecimen(fonts *Fonts, d DocumentData, side document.Side, portrait i
 		return nil, c.err
 	}
 	c.roundCorners(size)
-	return &Specimen{Type: d.Type, Side: side, Data: d, Image: c.img, SizeMM: size, Fields: c.fields, Regions: c.regions}, nil
+	return &Specimen{Type: d.Type, Side: side, Data: d, Image: c.img, SizeMM: size, Fields: c.fields, Regions: c.regions, drawn: c.drawn}, nil
 }
 
 // canvas draws in millimetres on a DPI raster and records the ground truth.
@@ -322,6 +325,19 @@ type canvas struct {
 	fields  map[document.Field]FieldTruth
 	regions map[string]image.Rectangle
 	err     error
+	// last is the last line drawn; drawn records it for the field that
+	// names its box next.
+	last  textDraw
+	drawn map[document.Field]textDraw
+}
+
+// textDraw is one line of text as drawn: the baseline's start in mm, the
+// style, the text and the box it took.
+type textDraw struct {
+	x, y float64
+	st   style
+	s    string
+	box  image.Rectangle
 }
 
 type faceKey struct {
@@ -334,6 +350,7 @@ func newCanvas(fonts *Fonts, sizeMM [2]float64) *canvas {
 	return &canvas{
 		img: image.NewRGBA(image.Rect(0, 0, w, h)), fonts: fonts, faces: map[faceKey]font.Face{},
 		fields: map[document.Field]FieldTruth{}, regions: map[string]image.Rectangle{},
+		drawn: map[document.Field]textDraw{},
 	}
 }
 
@@ -398,7 +415,9 @@ func (c *canvas) text(x, y float64, st style, s string) image.Rectangle {
 	d := font.Drawer{Dst: c.img, Src: image.NewUniform(col), Face: fc, Dot: dot}
 	d.DrawString(s)
 	m := fc.Metrics()
-	return image.Rect(dot.X.Floor(), (dot.Y - m.Ascent).Floor(), d.Dot.X.Ceil(), (dot.Y + m.Descent).Ceil())
+	r := image.Rect(dot.X.Floor(), (dot.Y - m.Ascent).Floor(), d.Dot.X.Ceil(), (dot.Y + m.Descent).Ceil())
+	c.last = textDraw{x: x, y: y, st: st, s: s, box: r}
+	return r
 }
 
 // fit draws s at (x, y), shrinking the size so it is at most maxW mm wide.
@@ -420,6 +439,9 @@ func (c *canvas) field(f document.Field, text, value string, r image.Rectangle) 
 	if old, ok := c.fields[f]; ok {
 		text = old.Text + " " + text
 		r = r.Union(image.Rect(old.Box[0], old.Box[1], old.Box[2], old.Box[3]))
+		delete(c.drawn, f) // more than one line
+	} else if c.drawn != nil && !r.Empty() && r == c.last.box {
+		c.drawn[f] = c.last
 	}
 	c.fields[f] = FieldTruth{Text: text, Value: value, Box: [4]int{r.Min.X, r.Min.Y, r.Max.X, r.Max.Y}}
 }

@@ -6,14 +6,19 @@ package synth
 // photo that shows no card edge (a flat printout or a photo of a photo), a
 // paper-thin edge (a printout), or another card; and tampered fronts (a
 // portrait pasted over the holder's, a passport MRZ that disagrees with
-// the visual zone). Detectors tuned on these must be checked on real
+// the visual zone, a key field painted over and typed again). Detectors tuned on these must be checked on real
 // attacks too: the physics is simple and the forgeries are crude.
 
 import (
 	"fmt"
 	"image"
 	"image/color"
+	"maps"
+	"math"
 	"math/rand/v2"
+	"slices"
+
+	"golang.org/x/image/font"
 
 	xdraw "golang.org/x/image/draw"
 
@@ -33,6 +38,7 @@ const (
 	DocAttackOtherCard DocumentAttack = "thickness_other_card" // the angled photo shows a different card
 	DocAttackPortrait  DocumentAttack = "tamper_portrait"      // another face pasted over the portrait
 	DocAttackMRZ       DocumentAttack = "tamper_mrz"           // a passport whose MRZ names someone else (valid check digits)
+	DocAttackField     DocumentAttack = "tamper_field"         // one key field painted over and typed again, a little off
 )
 
 // AttackTruth is the ground truth of an attack sample.
@@ -132,4 +138,114 @@ func AlterMRZ(d DocumentData, seed uint64) (DocumentData, error) {
 	ph.BirthDate = other.Holder.BirthDate.Format("060102")
 	d.mrzOverride = ph.MRZ()
 	return d, nil
+}
+
+// tamperableFields are the key fields TamperField may retype, by type.
+var tamperableFields = map[document.Type][]document.Field{
+	document.DriversLicense: {document.FieldName, document.FieldBirthDate, document.FieldDocumentNumber},
+	document.MyNumberCard:   {document.FieldName, document.FieldBirthDate},
+	document.ResidenceCard:  {document.FieldDocumentNumber, document.FieldName, document.FieldBirthDate},
+	document.Passport:       {document.FieldDocumentNumber, document.FieldSurname, document.FieldGivenNames, document.FieldBirthDate},
+}
+
+// TamperField returns a copy of s with one key field (name, birth date or
+// number) painted over with the card's paper colour and typed again, as a
+// crude forger does with a printer or an image editor: the same text, but
+// the line starts up to 1.4 mm off or sits up to 0.9 mm off its baseline,
+// and often in another size (12–22% smaller or larger) or weight. Each
+// sample has at least one of these. Sides without such a field are
+// returned unchanged (ok false).
+func TamperField(fonts *Fonts, s *Specimen, seed uint64) (*Specimen, document.Field, bool) {
+	rng := rand.New(rand.NewPCG(seed, 0x6669656c64))
+	var cands []document.Field
+	for _, f := range tamperableFields[s.Type] {
+		if _, ok := s.drawn[f]; ok {
+			cands = append(cands, f)
+		}
+	}
+	if fonts == nil || len(cands) == 0 {
+		return s, "", false
+	}
+	f := cands[rng.IntN(len(cands))]
+	td := s.drawn[f]
+	out := *s
+	out.Image = image.NewRGBA(s.Image.Bounds())
+	copy(out.Image.Pix, s.Image.Pix)
+
+	// Paint over the line's box and a margin with the paper's colour: the
+	// median of a ring around it.
+	m := int(math.Round(0.3 * pxPerMM))
+	box := td.box.Inset(-m).Intersect(s.Image.Bounds())
+	ring := box.Inset(-m).Intersect(s.Image.Bounds())
+	var ch [3][]int
+	for y := ring.Min.Y; y < ring.Max.Y; y++ {
+		for x := ring.Min.X; x < ring.Max.X; x++ {
+			if (image.Point{x, y}).In(box) {
+				continue
+			}
+			o := s.Image.PixOffset(x, y)
+			for k := range 3 {
+				ch[k] = append(ch[k], int(s.Image.Pix[o+k]))
+			}
+		}
+	}
+	paper := color.RGBA{A: 255}
+	for k, v := range ch {
+		slices.Sort(v)
+		c := uint8(v[len(v)*6/10])
+		switch k {
+		case 0:
+			paper.R = c
+		case 1:
+			paper.G = c
+		default:
+			paper.B = c
+		}
+	}
+	c := &canvas{img: out.Image, fonts: fonts, faces: map[faceKey]font.Face{}, fields: map[document.Field]FieldTruth{}, regions: map[string]image.Rectangle{}}
+	c.blend(box, paper)
+
+	// Type it again, off.
+	sign := func() float64 {
+		if rng.IntN(2) == 0 {
+			return -1
+		}
+		return 1
+	}
+	var dx, dy float64
+	scale := 1.0
+	st := td.st
+	if rng.Float64() < 0.6 {
+		dx = sign() * uniform(rng, 0.6, 1.4)
+	}
+	if rng.Float64() < 0.6 {
+		dy = sign() * uniform(rng, 0.4, 0.9)
+	}
+	if rng.Float64() < 0.5 {
+		if rng.IntN(2) == 0 {
+			scale = uniform(rng, 0.78, 0.88)
+		} else {
+			scale = uniform(rng, 1.12, 1.22)
+		}
+	}
+	if rng.Float64() < 0.4 {
+		if st.f == fonts.SansBold {
+			st.f = fonts.Sans
+		} else {
+			st.f = fonts.SansBold
+		}
+	}
+	if dx == 0 && dy == 0 && scale == 1 {
+		dx = sign() * uniform(rng, 0.6, 1.4)
+	}
+	st.size *= scale
+	r := c.text(td.x+dx, td.y+dy, st, td.s)
+	if c.err != nil {
+		return s, "", false
+	}
+	out.Fields = maps.Clone(s.Fields)
+	ft := out.Fields[f]
+	ft.Box = [4]int{r.Min.X, r.Min.Y, r.Max.X, r.Max.Y}
+	out.Fields[f] = ft
+	return &out, f, true
 }

@@ -4,10 +4,11 @@ package synth
 // `kakunin synth documents --attacks`: for each document, its front shown
 // on a screen, printed and photocopied; angled photos that show no edge, a
 // paper edge or another card, each claimed to go with the genuine front;
-// and the front with a pasted portrait or (passports) an altered MRZ. The
-// genuine photographs are the bona fide presentations. Each sample's
-// ground truth says which attack it is, which check should catch it and
-// which genuine files it was made from or is submitted with.
+// and the front with a pasted portrait, (passports) an altered MRZ, or a
+// key field typed again. The genuine photographs are the bona fide
+// presentations. Each sample's ground truth says which attack it is, which
+// check should catch it and which genuine files it was made from or is
+// submitted with.
 
 import (
 	"bytes"
@@ -42,7 +43,7 @@ func AttackCheck(k DocumentAttack) string {
 		return CheckRecapture
 	case DocAttackNoEdge, DocAttackPaper, DocAttackOtherCard:
 		return CheckThickness
-	case DocAttackPortrait, DocAttackMRZ:
+	case DocAttackPortrait, DocAttackMRZ, DocAttackField:
 		return CheckTampering
 	}
 	return ""
@@ -189,6 +190,17 @@ func AttackShots(fonts *Fonts, shots []Shot, o GenerateOptions) ([]AttackShot, e
 		tr.Note = "attack sample made from a synthetic specimen (見本): " + front.Truth.File + " with an MRZ naming someone else (valid check digits); the fields are the visual zone's"
 		s := add(DocAttackMRZ, tr, ph.Image, cam.JPEGQuality)
 		s.Truth.Altered = []string{"mrz.name", "mrz.document_number", "mrz.birth_date"}
+	}
+	// A key field typed again, from a stream of its own so that adding it
+	// left the other samples as they were.
+	frng := rand.New(rand.NewPCG(o.Seed, streamFor(t, index)^0x6669656c64))
+	if spec, f, ok := TamperField(fonts, front.Specimen, frng.Uint64()); ok {
+		ph := Photograph(spec, cam, frng.Uint64())
+		tr := truthFor(spec, ph, cam, fonts, o.Seed, index)
+		tr.Portrait = front.Truth.Portrait
+		tr.Note = "attack sample made from a synthetic specimen (見本): " + front.Truth.File + " with one field painted over and typed again, off its place or size"
+		s := add(DocAttackField, tr, ph.Image, cam.JPEGQuality)
+		s.Truth.Altered = []string{string(f)}
 	}
 	return out, nil
 }

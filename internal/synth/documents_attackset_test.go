@@ -37,18 +37,19 @@ func TestGenerateDocumentsWithAttacks(t *testing.T) {
 	if plainSum.ByAttack != nil || sum.Images != plainSum.Images || sum.Images != 3 {
 		t.Errorf("summaries %+v and %+v; want the same 3 genuine images and attacks only with attacks", plainSum, sum)
 	}
-	// Licence: 3 recaptures, 3 thickness attacks, a pasted portrait;
-	// passport: 3 recaptures, a pasted portrait, an altered MRZ.
+	// Licence: 3 recaptures, 3 thickness attacks, a pasted portrait, a
+	// retyped field; passport: 3 recaptures, a pasted portrait, an altered
+	// MRZ, a retyped field.
 	want := map[DocumentAttack]int{DocAttackScreen: 2, DocAttackPrint: 2, DocAttackPhotocopy: 2, DocAttackNoEdge: 1,
-		DocAttackPaper: 1, DocAttackOtherCard: 1, DocAttackPortrait: 2, DocAttackMRZ: 1}
+		DocAttackPaper: 1, DocAttackOtherCard: 1, DocAttackPortrait: 2, DocAttackMRZ: 1, DocAttackField: 2}
 	for k, n := range want {
 		if sum.ByAttack[k] != n {
 			t.Errorf("%s: %d samples; want %d (summary %v)", k, sum.ByAttack[k], n, sum.ByAttack)
 		}
 	}
 	files, _ := filepath.Glob(filepath.Join(a, "*.json"))
-	if len(files) != 3+12 {
-		t.Fatalf("%d ground-truth files; want 3 genuine and 12 attacks", len(files))
+	if len(files) != 3+14 {
+		t.Fatalf("%d ground-truth files; want 3 genuine and 14 attacks", len(files))
 	}
 	attacks := 0
 	for _, f := range files {
@@ -104,7 +105,7 @@ func TestGenerateDocumentsWithAttacks(t *testing.T) {
 			t.Errorf("%s: a tampering attack that says nothing was altered", name)
 		}
 	}
-	if attacks != 12 {
-		t.Errorf("%d attack samples; want 12", attacks)
+	if attacks != 14 {
+		t.Errorf("%d attack samples; want 14", attacks)
 	}
 }
