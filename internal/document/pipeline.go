@@ -82,13 +82,19 @@ type Result struct {
 // Extractor reads photographed documents. It holds the classification
 // templates and the OCR engine and is safe for concurrent use.
 type Extractor struct {
-	ocr  LineReader
-	tpls []classTemplate
+	ocr       LineReader
+	tpls      []classTemplate
+	names     NameDictionary // nil: kanji names as read
+	nameFonts *NameFonts     // nil: known names that are also misreadings are only flagged
 }
 
 // NewExtractor returns an Extractor that reads text with r.
-func NewExtractor(r LineReader) *Extractor {
-	return &Extractor{ocr: r, tpls: loadClassTemplates()}
+func NewExtractor(r LineReader, opts ...ExtractorOption) *Extractor {
+	e := &Extractor{ocr: r, tpls: loadClassTemplates()}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
 }
 
 // Typed failures.
@@ -213,7 +219,14 @@ func (e *Extractor) readZones(ctx context.Context, rect *image.RGBA, tpl templat
 		fr.Raw += raw
 		switch z.kind {
 		case kindNameJA:
-			fr.Value = splitJapaneseName(japaneseText(raw), crop)
+			fr.Value = splitJapaneseName(dropNamePunctuation(japaneseText(raw)), crop)
+			if e.names != nil {
+				var pick namePicker
+				if e.nameFonts != nil {
+					pick = e.nameFonts.picker(crop)
+				}
+				fr.Value, fr.Problem = correctJapaneseName(fr.Value, e.names, pick)
+			}
 		case kindNameLat:
 			fr.Value = latinName(raw)
 		case kindDateJA:
