@@ -23,10 +23,11 @@ $(WEB_OUT): $(WEB_NPM) $(WEB_SRC)
 # the tests skip (and fail in CI, where CI is set).
 # The Japanese fonts the document specimens (internal/synth) are drawn with
 # and tesseract with Japanese for document OCR (internal/ocr) come from
-# Debian too.
-TEST_APT := chromium chromium-driver fonts-noto-cjk tesseract-ocr tesseract-ocr-jpn
+# Debian too, and so do the name dictionaries OCR'd kanji names are checked
+# against (mecab-ipadic, enamdict).
+TEST_APT := chromium chromium-driver fonts-noto-cjk tesseract-ocr tesseract-ocr-jpn mecab-ipadic enamdict
 browser-deps:
-	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' && tesseract --list-langs 2>/dev/null | grep -qx jpn; then \
+	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' && tesseract --list-langs 2>/dev/null | grep -qx jpn && [ -f /usr/share/edict/enamdict ] && [ -f /usr/share/mecab/dic/ipadic/Noun.name.csv ]; then \
 	  echo "browser-deps: $$(chromium --version 2>/dev/null), Noto CJK fonts, tesseract with jpn"; \
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_APT); \
 	else echo "browser-deps: run 'sudo apt-get install $(TEST_APT)' for the browser, specimen and OCR tests"; fi

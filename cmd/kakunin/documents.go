@@ -16,11 +16,12 @@ import (
 
 	"github.com/kakunin-dev/kakunin/internal/document"
 	"github.com/kakunin-dev/kakunin/internal/evalreport"
+	"github.com/kakunin-dev/kakunin/internal/namedict"
 	"github.com/kakunin-dev/kakunin/internal/ocr"
 )
 
 const evalDocumentsUsage = `Usage: kakunin eval documents DIR --out OUTDIR [--limit N] [--key-fields] [--date YYYY-MM-DD]
-       [--checks ocr,recapture,thickness,tampering]
+       [--checks ocr,recapture,thickness,tampering] [--names FILES|none]
 
 Runs the document pipeline (outline, type, OCR) over the flat photographs
 in DIR, written by 'kakunin synth documents', and compares the fields read
@@ -32,7 +33,10 @@ checks over them and the genuine photos: the report's "pad" section holds
 APCER per attack kind and BPCER per check (ISO/IEC 30107-3), and
 OUTDIR/pad.png draws them. --checks runs only the named parts (ocr is the
 field reading; default all). Needs tesseract for ocr and tampering: Debian
-packages tesseract-ocr and tesseract-ocr-jpn.
+packages tesseract-ocr and tesseract-ocr-jpn. Kanji names are checked against
+the name dictionaries that are installed (Debian packages mecab-ipadic and
+enamdict), as the server does; --names lists the files to use
+(comma-separated) or turns them off (none).
 `
 
 // runEvalDocuments runs `kakunin eval documents` and returns the exit
@@ -48,6 +52,7 @@ func runEvalDocuments(args []string, stdout, stderr io.Writer) int {
 	keyOnly := fs.Bool("key-fields", false, "read only name, birth date and number (as the benchmark does)")
 	date := fs.String("date", "2026-06-01", "day expiry is judged on")
 	checksFlag := fs.String("checks", "", "comma-separated parts to run: "+strings.Join(document.EvalChecks, ",")+" (default all)")
+	names := fs.String("names", namedict.IPADICPath+","+namedict.ENAMDICTPath, "name dictionary files, comma-separated, or none")
 	dir, code, ok := parseDirFlags(fs, args, evalDocumentsUsage, stderr)
 	if !ok {
 		return code
@@ -78,7 +83,26 @@ func runEvalDocuments(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	ex := document.NewExtractor(tess)
+	var opts []document.ExtractorOption
+	if *names != "none" && *names != "" {
+		d, err := namedict.Load(strings.Split(*names, ",")...)
+		switch {
+		case errors.Is(err, namedict.ErrNotInstalled):
+			fmt.Fprintln(stderr, "eval documents: no name dictionary installed; kanji names as read")
+		case err != nil:
+			fmt.Fprintln(stderr, "kakunin eval documents:", err)
+			return 1
+		default:
+			fmt.Fprintf(stderr, "eval documents: name dictionary: %d names from %s\n", d.Len(), strings.Join(d.Sources, ", "))
+			opts = append(opts, document.WithNameDictionary(d))
+			if nf, err := document.LoadNameFonts(); err != nil {
+				fmt.Fprintln(stderr, "eval documents:", err)
+			} else {
+				opts = append(opts, document.WithNameFonts(nf))
+			}
+		}
+	}
+	ex := document.NewExtractor(tess, opts...)
 	last := -1
 	rep, err := document.Evaluate(ctx, ex, dir, document.EvalOptions{
 		Options: document.Options{CurrentTime: now, KeyFieldsOnly: *keyOnly},

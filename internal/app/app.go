@@ -138,7 +138,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 			checks = append(checks, verification.LivenessCheck{Analyzer: an, Calibration: cal, Seen: a.Store})
 		}
 	}
-	if dr, derr := openDocumentReader(ctx); derr != nil {
+	if dr, derr := openDocumentReader(ctx, log); derr != nil {
 		log.Warn("document reader unavailable (install tesseract-ocr tesseract-ocr-jpn): document_read will be recorded as unavailable", "error", derr.Error())
 	} else {
 		checks = append(checks, verification.DocumentReadCheck{Reader: dr})

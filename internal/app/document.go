@@ -9,10 +9,12 @@ import (
 	"image"
 	_ "image/jpeg" // stored document photos are JPEG or PNG
 	_ "image/png"
+	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/kakunin-dev/kakunin/internal/document"
+	"github.com/kakunin-dev/kakunin/internal/namedict"
 	"github.com/kakunin-dev/kakunin/internal/ocr"
 	"github.com/kakunin-dev/kakunin/internal/verification"
 )
@@ -20,7 +22,7 @@ import (
 // documentReader adapts internal/document's extractor (tesseract OCR) to
 // the verification pipeline's DocumentReader.
 type documentReader struct {
-	ex  *document.Extractor
+	ex  func() *document.Extractor
 	now func() time.Time
 
 	// The last few extractions, so that document_authenticity reuses
@@ -39,13 +41,36 @@ type extraction struct {
 const recentExtractions = 4
 
 // openDocumentReader checks that tesseract and its Japanese and English
-// data are installed.
-func openDocumentReader(ctx context.Context) (*documentReader, error) {
+// data are installed. The name dictionaries and fonts that correct kanji
+// names are optional: when they are missing, log gets one warning and
+// names are read as OCR reads them. They are loaded on the first document
+// read (about 0.3 s and 80 MB), not here, so that a server that reads no
+// documents does not pay for them.
+func openDocumentReader(ctx context.Context, log *slog.Logger) (*documentReader, error) {
 	t := ocr.New()
 	if err := t.Open(ctx, "jpn", "eng"); err != nil {
 		return nil, err
 	}
-	return &documentReader{ex: document.NewExtractor(t), now: time.Now}, nil
+	if !namedict.Installed() {
+		log.Warn("name dictionary unavailable (install mecab-ipadic enamdict): kanji names are not checked against known names")
+	}
+	return &documentReader{ex: sync.OnceValue(func() *document.Extractor {
+		var opts []document.ExtractorOption
+		d, err := namedict.Load()
+		if err != nil {
+			if !errors.Is(err, namedict.ErrNotInstalled) {
+				log.Warn("name dictionary unreadable: kanji names are not checked against known names", "error", err.Error())
+			}
+			return document.NewExtractor(t)
+		}
+		opts = append(opts, document.WithNameDictionary(d))
+		if nf, err := document.LoadNameFonts(); err != nil {
+			log.Warn("no font to compare kanji names with their print (install fonts-noto-cjk): confusable names are only flagged", "error", err.Error())
+		} else {
+			opts = append(opts, document.WithNameFonts(nf))
+		}
+		return document.NewExtractor(t, opts...)
+	}), now: time.Now}, nil
 }
 
 // ReadDocument implements verification.DocumentReader. The My Number is
@@ -100,7 +125,7 @@ func (r *documentReader) extract(ctx context.Context, photo []byte, img image.Im
 	if spec, err := document.Lookup(declared); err == nil && spec.OCR {
 		o.Type = spec.Type
 	}
-	res, err := r.ex.Extract(ctx, img, o)
+	res, err := r.ex().Extract(ctx, img, o)
 	if errors.Is(err, document.ErrUnreadable) {
 		return nil, fmt.Errorf("%w: %v", verification.ErrDocumentUnreadable, err)
 	}
