@@ -46,8 +46,10 @@ const (
 // Debian 12) outputs to the name characters it was seen to read that way
 // on printed names, most of them the same way every time: 陽翔 read as
 // 陽閉, 蓮 as 夢, 陽菜 as 陽業 or 陽藤, 浩 as 清, 葵 as 壮 or 共, 誠 as 識,
-// 郎 as 朗. Seen on the synthetic specimens' Noto Sans CJK (the last four
-// on the tuning set, seed 31); other fonts may have other confusions.
+// 郎 as 朗, 智 as 因 or 留, 隆 as 職, 也 as 志, 上 as 二, and the kanji 二
+// and 一 as the katakana ニ and ー. Seen on the synthetic specimens' Noto
+// Sans CJK (from 壮 on, on the tuning set, seed 31); other fonts may have
+// other confusions.
 var nameConfusions = map[rune][]rune{
 	'閉': {'翔'},
 	'夢': {'蓮'},
@@ -58,6 +60,13 @@ var nameConfusions = map[rune][]rune{
 	'共': {'葵'},
 	'識': {'誠'},
 	'朗': {'郎'},
+	'因': {'智'},
+	'留': {'智'},
+	'職': {'隆'},
+	'志': {'也'},
+	'二': {'上'},
+	'ニ': {'二'},
+	'ー': {'一'},
 }
 
 // namePunctuation is what tesseract adds to a kanji name from the gap

@@ -18,7 +18,7 @@ func set(ss ...string) map[string]bool {
 }
 
 func TestCorrectJapaneseName(t *testing.T) {
-	d := nameSet{family: set("佐藤", "後藤", "田中", "佐"), given: set("陽翔", "陽菜", "蓮", "夢", "浩二", "清二", "一郎")}
+	d := nameSet{family: set("佐藤", "後藤", "田中", "佐", "村上"), given: set("陽翔", "陽菜", "蓮", "夢", "浩二", "清二", "一郎", "智子")}
 	preferAlt := func(part int, read string, cands []string) string { return cands[0] }
 	keepRead := func(part int, read string, cands []string) string { return read }
 	cases := map[string]struct {
@@ -40,6 +40,9 @@ func TestCorrectJapaneseName(t *testing.T) {
 		"no space":                                {"田中一郎", nil, "田中 一郎", ProblemNameCorrected},
 		"no space and a confusion":                {"田中陽閉", nil, "田中陽閉", ""},
 		"empty":                                   {"", nil, "", ""},
+		"katakana ニ for the kanji 二":              {"田中 浩ニ", nil, "田中 浩二", ProblemNameCorrected},
+		"two confusions in one name":              {"村二 因子", nil, "村上 智子", ProblemNameCorrected},
+		"katakana ー for the kanji 一":              {"田中 ー郎", nil, "田中 一郎", ProblemNameCorrected},
 		"foreign name in katakana is not touched": {"スミス ジョン", nil, "スミス ジョン", ""},
 	}
 	for name, c := range cases {
