@@ -122,7 +122,7 @@ func benchImages(dir string, limit int) ([]benchImage, error) {
 			if i >= len(byType[t]) || len(out) == limit {
 				continue
 			}
-			img, err := decodePhoto(filepath.Join(dir, byType[t][i]))
+			img, err := document.DecodeFile(filepath.Join(dir, byType[t][i]))
 			if err != nil {
 				return nil, err
 			}
@@ -137,19 +137,6 @@ func benchImages(dir string, limit int) ([]benchImage, error) {
 		return nil, fmt.Errorf("no flat specimens with ground truth in %s", dir)
 	}
 	return out, nil
-}
-
-func decodePhoto(path string) (image.Image, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return img, nil
 }
 
 // benchResult is what bench documents prints. The CPU figures add the

@@ -154,7 +154,7 @@ func Evaluate(ctx context.Context, e *Extractor, dir string, o EvalOptions) (Eva
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
-		img, err := decodeFile(filepath.Join(dir, t.File))
+		img, err := DecodeFile(filepath.Join(dir, t.File))
 		if err != nil {
 			return rep, err
 		}
@@ -215,7 +215,9 @@ func Evaluate(ctx context.Context, e *Extractor, dir string, o EvalOptions) (Eva
 	return rep, nil
 }
 
-func decodeFile(path string) (image.Image, error) {
+// DecodeFile reads an image file (JPEG or PNG); a file that is not one
+// is an error naming it.
+func DecodeFile(path string) (image.Image, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err

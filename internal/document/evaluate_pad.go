@@ -168,7 +168,7 @@ func padSamples(all []truthFile, limit int) padSet {
 // padVerdict runs one check on one sample: whether it accepted the photo,
 // whether it could not read it, and the reasons it gave.
 func padVerdict(ctx context.Context, e *Extractor, dir, check string, s padSample, o EvalOptions) (accepted, unreadable bool, reasons []string, err error) {
-	img, err := decodeFile(filepath.Join(dir, s.t.File))
+	img, err := DecodeFile(filepath.Join(dir, s.t.File))
 	if err != nil {
 		return false, false, nil, err
 	}
@@ -183,7 +183,7 @@ func padVerdict(ctx context.Context, e *Extractor, dir, check string, s padSampl
 		if s.front == "" {
 			return false, false, nil, fmt.Errorf("document: %s names no front photo", s.t.File)
 		}
-		front, err := decodeFile(filepath.Join(dir, s.front))
+		front, err := DecodeFile(filepath.Join(dir, s.front))
 		if err != nil {
 			return false, false, nil, err
 		}

@@ -179,45 +179,11 @@ func correlation(a, b []float64) float64 {
 // prepared name zone: the widest gap in the ink's columns parts them, as
 // in splitJapaneseName.
 func nameBoxes(zone *image.Gray) (family, given image.Rectangle, ok bool) {
+	first, last, bestAt, bestGap, found := nameGap(zone)
+	if !found {
+		return family, given, false
+	}
 	b := zone.Bounds()
-	cols := make([]bool, b.Dx())
-	for x := range b.Dx() {
-		for y := range b.Dy() {
-			if zone.Pix[y*zone.Stride+x] < inkThreshold {
-				cols[x] = true
-				break
-			}
-		}
-	}
-	first, last := -1, -1
-	for x, c := range cols {
-		if c {
-			if first < 0 {
-				first = x
-			}
-			last = x
-		}
-	}
-	if first < 0 {
-		return family, given, false
-	}
-	bestGap, bestAt := 0, -1
-	for x := first; x <= last; {
-		if cols[x] {
-			x++
-			continue
-		}
-		s := x
-		for x <= last && !cols[x] {
-			x++
-		}
-		if x-s > bestGap {
-			bestGap, bestAt = x-s, s
-		}
-	}
-	if bestAt < 0 {
-		return family, given, false
-	}
 	family = inkBounds(zone, image.Rect(b.Min.X+first, b.Min.Y, b.Min.X+bestAt, b.Max.Y))
 	given = inkBounds(zone, image.Rect(b.Min.X+bestAt+bestGap, b.Min.Y, b.Min.X+last+1, b.Max.Y))
 	return family, given, !family.Empty() && !given.Empty()

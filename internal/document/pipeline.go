@@ -699,17 +699,35 @@ func splitJapaneseName(name string, zone *image.Gray) string {
 	if len(rs) < 2 {
 		return name
 	}
+	first, last, bestAt, bestGap, ok := nameGap(zone)
+	if !ok {
+		return name
+	}
+	ink := last - first + 1 - bestGap
+	if ink <= 0 {
+		return name
+	}
+	k := int(float64(len(rs))*float64(bestAt-first)/float64(ink) + 0.5)
+	k = min(max(k, 1), len(rs)-1)
+	return string(rs[:k]) + " " + string(rs[k:])
+}
+
+// nameGap finds, in a prepared name zone, the first and last columns with
+// ink and the widest run of blank columns between them (its start and
+// width): the gap between family and given name. ok is false when the
+// zone has no ink or no gap.
+func nameGap(zone *image.Gray) (first, last, gapAt, gap int, ok bool) {
 	b := zone.Bounds()
 	cols := make([]bool, b.Dx())
 	for x := range b.Dx() {
 		for y := range b.Dy() {
-			if zone.Pix[y*zone.Stride+x] < 110 {
+			if zone.Pix[y*zone.Stride+x] < inkThreshold {
 				cols[x] = true
 				break
 			}
 		}
 	}
-	first, last := -1, -1
+	first, last = -1, -1
 	for x, c := range cols {
 		if c {
 			if first < 0 {
@@ -719,9 +737,9 @@ func splitJapaneseName(name string, zone *image.Gray) string {
 		}
 	}
 	if first < 0 {
-		return name
+		return 0, 0, 0, 0, false
 	}
-	bestGap, bestAt := 0, -1
+	gapAt = -1
 	for x := first; x <= last; {
 		if cols[x] {
 			x++
@@ -731,17 +749,11 @@ func splitJapaneseName(name string, zone *image.Gray) string {
 		for x <= last && !cols[x] {
 			x++
 		}
-		if x-s > bestGap {
-			bestGap, bestAt = x-s, s
+		if x-s > gap {
+			gap, gapAt = x-s, s
 		}
 	}
-	ink := last - first + 1 - bestGap
-	if bestAt < 0 || ink <= 0 {
-		return name
-	}
-	k := int(float64(len(rs))*float64(bestAt-first)/float64(ink) + 0.5)
-	k = min(max(k, 1), len(rs)-1)
-	return string(rs[:k]) + " " + string(rs[k:])
+	return first, last, gapAt, gap, gapAt >= 0
 }
 
 func validate(res *Result, o Options) {

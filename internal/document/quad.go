@@ -632,7 +632,14 @@ func homographyMatrix(q Quad, w, h float64) ([8]float64, bool) {
 		a[2*i] = [9]float64{x, y, 1, 0, 0, 0, -u * x, -u * y, u}
 		a[2*i+1] = [9]float64{0, 0, 0, x, y, 1, -v * x, -v * y, v}
 	}
-	for c := range 8 { // Gauss-Jordan with partial pivoting
+	return solve8(&a)
+}
+
+// solve8 solves the 8×8 linear system whose augmented rows are a (the
+// right-hand side in column 8) by Gauss-Jordan elimination with partial
+// pivoting; false when it is singular. a is overwritten.
+func solve8(a *[8][9]float64) ([8]float64, bool) {
+	for c := range 8 {
 		p := c
 		for r := c + 1; r < 8; r++ {
 			if math.Abs(a[r][c]) > math.Abs(a[p][c]) {
@@ -660,7 +667,6 @@ func homographyMatrix(q Quad, w, h float64) ([8]float64, bool) {
 	return m, true
 }
 
-// rectify samples the quad of img into a w×h image (bilinear).
 func rectify(img image.Image, q Quad, w, h int) (*image.RGBA, bool) {
 	// Pixel centres map to pixel centres: the rectangle's corners are the
 	// outer edges of the printed document.

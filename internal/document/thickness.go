@@ -1098,31 +1098,12 @@ func fitHomography(src, dst []Point, w []float64) ([9]float64, bool) {
 			}
 		}
 	}
-	for c := range 8 {
-		p := c
-		for r := c + 1; r < 8; r++ {
-			if math.Abs(ata[r][c]) > math.Abs(ata[p][c]) {
-				p = r
-			}
-		}
-		if math.Abs(ata[p][c]) < 1e-12 {
-			return [9]float64{}, false
-		}
-		ata[c], ata[p] = ata[p], ata[c]
-		for r := range 8 {
-			if r == c {
-				continue
-			}
-			k := ata[r][c] / ata[c][c]
-			for j := c; j < 9; j++ {
-				ata[r][j] -= k * ata[c][j]
-			}
-		}
+	h, ok := solve8(&ata)
+	if !ok {
+		return [9]float64{}, false
 	}
 	var m [9]float64
-	for i := range 8 {
-		m[i] = ata[i][8] / ata[i][i]
-	}
+	copy(m[:8], h[:])
 	m[8] = 1
 	return m, true
 }
